@@ -1,0 +1,11 @@
+import ArgumentParser
+import FaultlineCore
+
+@main
+struct FaultlineCollectorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faultline-collector",
+        abstract: "Receive the agents' batches, keep one ticket per kind of error and tell the affected clients.",
+        version: FaultlineVersion.current
+    )
+}

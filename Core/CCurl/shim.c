@@ -1,0 +1,36 @@
+#include "ccurl.h"
+
+CURLcode faultline_curl_setopt_long(CURL *handle, CURLoption option, long value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode faultline_curl_setopt_string(CURL *handle, CURLoption option, const char *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode faultline_curl_setopt_pointer(CURL *handle, CURLoption option, void *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode faultline_curl_setopt_offset(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode faultline_curl_setopt_write_function(CURL *handle,
+    size_t (*callback)(char *data, size_t size, size_t count, void *user)) {
+    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
+}
+
+CURLcode faultline_curl_setopt_read_function(CURL *handle,
+    size_t (*callback)(char *buffer, size_t size, size_t count, void *user)) {
+    return curl_easy_setopt(handle, CURLOPT_READFUNCTION, callback);
+}
+
+CURLcode faultline_curl_setopt_header_function(CURL *handle,
+    size_t (*callback)(char *data, size_t size, size_t count, void *user)) {
+    return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
+}
+
+CURLcode faultline_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}

@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "faultline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "faultline-agent", targets: ["faultline-agent"]),
+        .executable(name: "faultline-collector", targets: ["faultline-collector"]),
+        .library(name: "FaultlineCore", targets: ["FaultlineCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // C modules: the system libraries the agent talks to directly.
+        .systemLibrary(name: "CSystemd", path: "Core/CSystemd", pkgConfig: "libsystemd"),
+        .systemLibrary(name: "CSQLite", path: "Core/CSQLite", pkgConfig: "sqlite3"),
+        .target(
+            name: "CCurl",
+            path: "Core/CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+
+        // What both programs share: signatures, detection, grouping.
+        .target(
+            name: "FaultlineCore",
+            dependencies: ["CSystemd", "CSQLite", "CCurl"],
+            path: "Core",
+            exclude: ["CSystemd", "CSQLite", "CCurl"]
+        ),
+
+        // The agent: a library with the logic, and the thin command.
+        .target(
+            name: "FaultlineAgent",
+            dependencies: ["FaultlineCore"],
+            path: "Agent",
+            exclude: ["Command"]
+        ),
+        .executableTarget(
+            name: "faultline-agent",
+            dependencies: [
+                "FaultlineAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Agent/Command"
+        ),
+
+        // The collector.
+        .target(
+            name: "FaultlineCollector",
+            dependencies: ["FaultlineCore"],
+            path: "Collector",
+            exclude: ["Command"]
+        ),
+        .executableTarget(
+            name: "faultline-collector",
+            dependencies: [
+                "FaultlineCollector",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Collector/Command"
+        ),
+
+        .testTarget(
+            name: "FaultlineCoreTests",
+            dependencies: ["FaultlineCore"],
+            path: "Tests/FaultlineCoreTests"
+        ),
+        .testTarget(
+            name: "FaultlineAgentTests",
+            dependencies: ["FaultlineAgent"],
+            path: "Tests/FaultlineAgentTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
