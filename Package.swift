@@ -10,12 +10,14 @@ let package = Package(
         .library(name: "FaultlineCore", targets: ["FaultlineCore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C modules: the system libraries the agent talks to directly.
         .systemLibrary(name: "CSystemd", path: "Core/CSystemd", pkgConfig: "libsystemd"),
         .systemLibrary(name: "CSQLite", path: "Core/CSQLite", pkgConfig: "sqlite3"),
+        .systemLibrary(name: "CZlib", path: "Core/CZlib", pkgConfig: "zlib"),
         .target(
             name: "CCurl",
             path: "Core/CCurl",
@@ -25,9 +27,12 @@ let package = Package(
         // What both programs share: signatures, detection, grouping.
         .target(
             name: "FaultlineCore",
-            dependencies: ["CSystemd", "CSQLite", "CCurl"],
+            dependencies: [
+                "CSystemd", "CSQLite", "CCurl", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Core",
-            exclude: ["CSystemd", "CSQLite", "CCurl"]
+            exclude: ["CSystemd", "CSQLite", "CCurl", "CZlib"]
         ),
 
         // The agent: a library with the logic, and the thin command.
