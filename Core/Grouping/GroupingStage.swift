@@ -61,6 +61,7 @@ public struct GroupingStage: Sendable {
 
     private let clustering: TemplateClustering
     private var groupOfFingerprint: [Fingerprint: GroupID] = [:]
+    private var templateOfFingerprint: [Fingerprint: String] = [:]
     private var groups: [GroupID: Group] = [:]
     private var fingerprintsOfKey: [Bucket: [TemplateKey: [Fingerprint]]] = [:]
     private var nextSequence = 0
@@ -79,6 +80,7 @@ public struct GroupingStage: Sendable {
     public mutating func add(_ entries: [Entry]) -> [GroupMerge] {
         var dirty: Set<Bucket> = []
         for entry in entries where groupOfFingerprint[entry.fingerprint] == nil {
+            templateOfFingerprint[entry.fingerprint] = entry.template
             let key = TemplateKey(template: entry.template)
             let bucket = Bucket(source: entry.source, length: key.tokens.count)
             if let sibling = fingerprintsOfKey[bucket]?[key]?.first, let id = groupOfFingerprint[sibling] {
@@ -135,10 +137,23 @@ public struct GroupingStage: Sendable {
                 for fingerprint in old.members { groupOfFingerprint[fingerprint] = survivor }
                 group.members += old.members
             }
-            group.template = merged.template
+            group.template = Self.commonTemplate(group.members.compactMap { templateOfFingerprint[$0] }) ?? merged.template
             groups[survivor] = group
             merges.append(GroupMerge(survivor: survivor, absorbed: Array(ordered.dropFirst()), template: group.template))
         }
         return merges.sorted { $0.survivor < $1.survivor }
+    }
+
+    /// The members' templates token by token: a token they all share stays (typed placeholders included),
+    /// any other becomes `<*>`. `nil` when the templates differ in length.
+    private static func commonTemplate(_ templates: [String]) -> String? {
+        guard let first = templates.first else { return nil }
+        var tokens = first.split(separator: " ", omittingEmptySubsequences: false)
+        for template in templates.dropFirst() {
+            let other = template.split(separator: " ", omittingEmptySubsequences: false)
+            guard other.count == tokens.count else { return nil }
+            for index in tokens.indices where tokens[index] != other[index] { tokens[index] = "<*>" }
+        }
+        return tokens.joined(separator: " ")
     }
 }
