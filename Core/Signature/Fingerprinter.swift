@@ -31,8 +31,7 @@ public struct Fingerprinter: Sendable {
             isTrace = trace.write(0, message.count, into: &output)
         }
         if !isTrace {
-            var line = LineTemplater(message)
-            line.write(0, message.count, into: &output)
+            LineTemplater.with(message) { $0.write(0, message.count, into: &output) }
         }
         let template = String(decoding: output, as: UTF8.self)
         return Signature(

@@ -14,7 +14,7 @@ struct LineTemplater {
 
     /// One emitted token: a range of `scratch`; or, once the last pass set `placeholder`, that placeholder
     /// followed by the punctuation in that range.
-    private struct Piece {
+    struct Piece {
         var start: Int
         var end: Int
         var placeholder: Placeholder?
@@ -26,19 +26,54 @@ struct LineTemplater {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let classifier: TokenClassifier
     private var scratch: [UInt8] = []
-    private var pieces: [Piece] = []
+    private var pieces: PieceBuffer
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Creates a templater over `bytes`; `storage` (at least ``maximumTokens`` pieces, usually on the stack)
+    /// holds the tokens while a line is written.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, storage: UnsafeMutableBufferPointer<Piece>) {
         self.bytes = bytes
         self.classifier = TokenClassifier(bytes: bytes)
+        self.pieces = PieceBuffer(storage: storage)
         scratch.reserveCapacity(min(bytes.count + 16, 4096))
-        pieces.reserveCapacity(min(bytes.count / 2 + 1, Self.maximumTokens))
+    }
+
+    /// Runs `body` with a templater whose token storage lives on the stack for the call.
+    static func with<Result>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (inout LineTemplater) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: Piece.self, capacity: maximumTokens) { storage in
+            var templater = LineTemplater(bytes, storage: storage)
+            return body(&templater)
+        }
+    }
+
+    /// A fixed-capacity list of pieces over borrowed storage: no allocation per line.
+    struct PieceBuffer: RandomAccessCollection, MutableCollection {
+        private let storage: UnsafeMutableBufferPointer<Piece>
+        private(set) var count = 0
+
+        init(storage: UnsafeMutableBufferPointer<Piece>) {
+            self.storage = storage
+        }
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+
+        subscript(index: Int) -> Piece {
+            get { storage[index] }
+            nonmutating set { storage[index] = newValue }
+        }
+
+        mutating func append(_ piece: Piece) {
+            (storage.baseAddress! + count).initialize(to: piece)
+            count += 1
+        }
+
+        mutating func removeAll() { count = 0 }
     }
 
     /// Appends the template of `bytes[start..<end]` to `output`, tokens separated by single spaces.
     mutating func write(_ start: Int, _ end: Int, into output: inout [UInt8]) {
         scratch.removeAll(keepingCapacity: true)
-        pieces.removeAll(keepingCapacity: true)
+        pieces.removeAll()
         tokenize(start, end)
         if joinCalendarAndUnits() {
             emit(into: &output)

@@ -77,8 +77,7 @@ struct StackTraceTemplater {
                 if let type {
                     output.append(contentsOf: bytes[type])
                 } else {
-                    var templater = LineTemplater(bytes)
-                    templater.write(text.lowerBound, text.upperBound, into: &output)
+                    LineTemplater.with(bytes) { $0.write(text.lowerBound, text.upperBound, into: &output) }
                 }
                 exceptions += 1
                 frames = 0
@@ -176,8 +175,7 @@ struct StackTraceTemplater {
         if let type, !type.isEmpty {
             output.append(contentsOf: bytes[type])
         } else if let typeLine {
-            var templater = LineTemplater(bytes)
-            templater.write(typeLine.lowerBound, typeLine.upperBound, into: &output)
+            LineTemplater.with(bytes) { $0.write(typeLine.lowerBound, typeLine.upperBound, into: &output) }
         } else {
             output.append(contentsOf: "Traceback".utf8)
         }
@@ -216,8 +214,7 @@ struct StackTraceTemplater {
     private func writeGo(into output: inout [UInt8]) {
         if let panicLine = lines.first(where: { contains($0, "panic: ") }) {
             let text = trimmed(panicLine)
-            var templater = LineTemplater(bytes)
-            templater.write(text.lowerBound, text.upperBound, into: &output)
+            LineTemplater.with(bytes) { $0.write(text.lowerBound, text.upperBound, into: &output) }
         }
         guard let goroutine = lines.firstIndex(where: { startsWith(trimmed($0), "goroutine ") }) else { return }
         var frames = 0
