@@ -67,6 +67,13 @@ let package = Package(
             path: "Collector/Command"
         ),
 
+        // Signature speed benchmark, run by `make bench-signatures`.
+        .executableTarget(
+            name: "faultline-signature-bench",
+            dependencies: ["FaultlineCore"],
+            path: "Tests/Benchmarks/SignatureBenchmark"
+        ),
+
         .testTarget(
             name: "FaultlineCoreTests",
             dependencies: ["FaultlineCore"],

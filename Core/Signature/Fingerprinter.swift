@@ -1,20 +1,66 @@
-/// Turns one log message into its template and fingerprint. (Stub: being written.)
+/// Turns one log message into its signature: a template with typed placeholders and a stable fingerprint.
+///
+/// Stateless and deterministic: the same message and source give the same signature in every process,
+/// on every host and in every run of the same ``algorithmVersion``. It works on bytes (UTF-8, invalid
+/// sequences and NUL bytes included) without regular expressions, in time linear in the message, and
+/// never fails: any input yields a signature.
+///
+/// ```swift
+/// let signature = Fingerprinter().sign("connection to 10.0.0.7 refused after 3 retries", source: "api.service")
+/// // signature.template == "connection to <ip> refused after <num> retries"
+/// ```
 public struct Fingerprinter: Sendable {
-    /// The version of the algorithm; bumped whenever a template could change.
+    /// The version of the algorithm; bumped whenever a template or fingerprint could change.
     public static let algorithmVersion = 1
 
     /// Creates a fingerprinter.
     public init() {}
 
-    /// Signs a message given as bytes (UTF-8, invalid sequences allowed).
+    /// Signs a message given as bytes.
+    ///
+    /// - Parameters:
+    ///   - message: the message alone, without timestamp or host header (as journald's `MESSAGE`).
+    ///     A multi-line message that holds a Java, Python or Go stack trace is signed by its exception
+    ///     type and top frames; any other line breaks count as spaces.
+    ///   - source: the source identity: the journald unit or syslog identifier, or a file's app label.
     public func sign(_ message: UnsafeBufferPointer<UInt8>, source: String) -> Signature {
-        let template = String(decoding: message, as: UTF8.self)
-        return Signature(template: template, fingerprint: Fingerprint(rawValue: 0), algorithm: Self.algorithmVersion)
+        var output: [UInt8] = []
+        var isTrace = false
+        if message.contains(UInt8(ascii: "\n")) {
+            var trace = StackTraceTemplater(message)
+            isTrace = trace.write(0, message.count, into: &output)
+        }
+        if !isTrace {
+            LineTemplater.with(message) { $0.write(0, message.count, into: &output) }
+        }
+        let template = String(decoding: output, as: UTF8.self)
+        return Signature(
+            template: template,
+            fingerprint: Self.fingerprint(template: template, source: source),
+            algorithm: Self.algorithmVersion
+        )
     }
 
     /// Signs a message given as a string.
     public func sign(_ message: String, source: String) -> Signature {
         var copy = message
         return copy.withUTF8 { sign($0, source: source) }
+    }
+
+    /// The fingerprint of a template: FNV-1a 64 over the algorithm version, a NUL, the source identity,
+    /// a NUL, and the template's UTF-8 bytes.
+    public static func fingerprint(template: String, source: String) -> Fingerprint {
+        var hash = FNV1a()
+        hash.combine(UInt8(truncatingIfNeeded: algorithmVersion))
+        hash.combine(0)
+        var source = source
+        source.withUTF8 { hash.combine($0) }
+        hash.combine(0)
+        if let done: Void = template.utf8.withContiguousStorageIfAvailable({ hash.combine($0) }) {
+            _ = done
+        } else {
+            hash.combine(template.utf8)
+        }
+        return Fingerprint(rawValue: hash.value)
     }
 }

@@ -1,0 +1,382 @@
+/// Writes the template of a single-line message: variables become typed placeholders, constant words stay.
+///
+/// The message is split at white space and control bytes; each token is classified whole (number, IP,
+/// time, ...), else split at `key=value`, brackets, commas and colons and its parts classified; quoted
+/// values become `<quoted>`. A last pass joins calendar words and units to the numbers beside them.
+/// Bounded work: at most ``maximumTokens`` tokens, tokens over ``maximumTokenLength`` bytes are one
+/// variable, and the recursion into a token's parts stops at ``maximumDepth``.
+struct LineTemplater {
+    static let maximumTokens = 256
+    static let maximumTokenLength = 256
+    static let maximumDepth = 8
+    /// How many tokens ahead a quoted value may close.
+    static let maximumQuoteSpan = 64
+
+    /// One emitted token: a range of `scratch`; or, once the last pass set `placeholder`, that placeholder
+    /// followed by the punctuation in that range.
+    struct Piece {
+        var start: Int
+        var end: Int
+        var placeholder: Placeholder?
+        /// The placeholder the piece's text is, whole, when it is one.
+        var whole: Placeholder?
+        var removed = false
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let classifier: TokenClassifier
+    private var scratch: [UInt8] = []
+    private var pieces: PieceBuffer
+
+    /// Creates a templater over `bytes`; `storage` (at least ``maximumTokens`` pieces, usually on the stack)
+    /// holds the tokens while a line is written.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, storage: UnsafeMutableBufferPointer<Piece>) {
+        self.bytes = bytes
+        self.classifier = TokenClassifier(bytes: bytes)
+        self.pieces = PieceBuffer(storage: storage)
+        scratch.reserveCapacity(min(bytes.count + 16, 4096))
+    }
+
+    /// Runs `body` with a templater whose token storage lives on the stack for the call.
+    static func with<Result>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (inout LineTemplater) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: Piece.self, capacity: maximumTokens) { storage in
+            var templater = LineTemplater(bytes, storage: storage)
+            return body(&templater)
+        }
+    }
+
+    /// A fixed-capacity list of pieces over borrowed storage: no allocation per line.
+    struct PieceBuffer: RandomAccessCollection, MutableCollection {
+        private let storage: UnsafeMutableBufferPointer<Piece>
+        private(set) var count = 0
+
+        init(storage: UnsafeMutableBufferPointer<Piece>) {
+            self.storage = storage
+        }
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+
+        subscript(index: Int) -> Piece {
+            get { storage[index] }
+            nonmutating set { storage[index] = newValue }
+        }
+
+        mutating func append(_ piece: Piece) {
+            (storage.baseAddress! + count).initialize(to: piece)
+            count += 1
+        }
+
+        mutating func removeAll() { count = 0 }
+    }
+
+    /// Appends the template of `bytes[start..<end]` to `output`, tokens separated by single spaces.
+    mutating func write(_ start: Int, _ end: Int, into output: inout [UInt8]) {
+        scratch.removeAll(keepingCapacity: true)
+        pieces.removeAll()
+        tokenize(start, end)
+        if joinCalendarAndUnits() {
+            emit(into: &output)
+        } else if output.isEmpty {
+            // `scratch` already holds the tokens joined by spaces: hand it over instead of copying it.
+            swap(&output, &scratch)
+        } else {
+            output.append(contentsOf: scratch)
+        }
+    }
+
+    // MARK: - Tokens
+
+    private mutating func tokenize(_ start: Int, _ end: Int) {
+        var index = start
+        while index < end, pieces.count < Self.maximumTokens {
+            while index < end, ByteClass.isSeparator(bytes[index]) { index += 1 }
+            guard index < end else { break }
+            var tokenEnd = index
+            var quote = -1
+            while tokenEnd < end {
+                let byte = bytes[tokenEnd]
+                if ByteClass.isSeparator(byte) { break }
+                if quote < 0, byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { quote = tokenEnd }
+                tokenEnd += 1
+            }
+            if !pieces.isEmpty { scratch.append(UInt8(ascii: " ")) }
+            let pieceStart = scratch.count
+            if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
+                index = next
+            } else {
+                if tokenEnd - index > Self.maximumTokenLength {
+                    append(.any)
+                } else {
+                    mask(index, tokenEnd, depth: 0)
+                }
+                index = tokenEnd
+            }
+            pieces.append(
+                Piece(start: pieceStart, end: scratch.count, whole: wholePlaceholder(pieceStart, scratch.count))
+            )
+        }
+    }
+
+    /// A quoted value (`key="a b"`, `'x'`, `"word"`) becomes `<quoted>`; returns where to continue, or `nil`.
+    /// `quote` is the first quote character of the token `bytes[start..<tokenEnd]`.
+    private mutating func writeQuoted(_ start: Int, _ quote: Int, _ tokenEnd: Int, _ end: Int) -> Int? {
+        let mark = bytes[quote]
+        let valuePosition = quote > start && (bytes[quote - 1] == UInt8(ascii: "=") || bytes[quote - 1] == UInt8(ascii: ":"))
+        var onlyBrackets = true
+        for index in start..<quote where !isBracketOpening(bytes[index]) { onlyBrackets = false }
+        guard quote == start || valuePosition || onlyBrackets else { return nil }
+
+        // Find the closing quote, in this token or in one of the next few.
+        var close = quote + 1
+        while close < tokenEnd, bytes[close] != mark { close += 1 }
+        var closeTokenEnd = tokenEnd
+        var spans = false
+        if close == tokenEnd {
+            var tokens = 0
+            var index = tokenEnd
+            close = -1
+            while index < end, tokens < Self.maximumQuoteSpan, close < 0 {
+                while index < end, ByteClass.isSeparator(bytes[index]) { index += 1 }
+                tokens += 1
+                while index < end, !ByteClass.isSeparator(bytes[index]) {
+                    if bytes[index] == mark, close < 0 { close = index }
+                    index += 1
+                }
+                closeTokenEnd = index
+            }
+            guard close >= 0 else { return nil }
+            spans = true
+        }
+        guard valuePosition || !spans || mark == UInt8(ascii: "'") else { return nil }
+
+        if quote > start, bytes[quote - 1] == UInt8(ascii: "=") {
+            mask(start, quote - 1, depth: 1)
+            scratch.append(UInt8(ascii: "="))
+        } else {
+            copy(start, quote)
+        }
+        append(.quoted)
+        if close + 1 < closeTokenEnd { mask(close + 1, closeTokenEnd, depth: 1) }
+        return closeTokenEnd
+    }
+
+    private func isBracketOpening(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{")
+    }
+
+    /// Writes one token (or part of one) with its variables replaced.
+    private mutating func mask(_ start: Int, _ end: Int, depth: Int) {
+        var coreStart = start
+        while coreStart < end, ByteClass.isOpening(bytes[coreStart]) { coreStart += 1 }
+        var coreEnd = end
+        while coreEnd > coreStart, ByteClass.isClosing(bytes[coreEnd - 1]) { coreEnd -= 1 }
+        guard coreStart < coreEnd else {
+            copy(start, end)
+            return
+        }
+        copy(start, coreStart)
+        defer { copy(coreEnd, end) }
+        let shape = classifier.shape(coreStart, coreEnd)
+        if let placeholder = classifier.classify(coreStart, coreEnd, shape) {
+            append(placeholder)
+            return
+        }
+        if depth < Self.maximumDepth {
+            if let equals = shape.firstEquals, equals > coreStart {
+                mask(coreStart, equals, depth: depth + 1)
+                scratch.append(UInt8(ascii: "="))
+                if equals + 1 < coreEnd {
+                    let mark = scratch.count
+                    mask(equals + 1, coreEnd, depth: depth + 1)
+                    if unchanged(since: mark, equals + 1, coreEnd) {
+                        scratch.removeSubrange(mark...)
+                        append(.any)
+                    }
+                }
+                return
+            }
+            if shape.delimiters != 0 {
+                split(coreStart, coreEnd, at: Self.delimiters[shape.delimiters.trailingZeroBitCount], depth: depth)
+                return
+            }
+        }
+        if shape.digits > 0 {
+            append(.any)
+        } else {
+            copy(coreStart, coreEnd)
+        }
+    }
+
+    /// Split points tried in order (``TokenClassifier/delimiterBit(_:)`` numbers them); the colon comes last
+    /// so that times and addresses are seen whole first.
+    private static let delimiters: [UInt8] = Array(",;|([{}])\":".utf8)
+
+    /// Writes the parts of `bytes[start..<end]` separated by `delimiter`; repeated placeholders in a comma
+    /// list collapse into one, so that lists of any length give one template.
+    private mutating func split(_ start: Int, _ end: Int, at delimiter: UInt8, depth: Int) {
+        var partStart = start
+        var previous: (start: Int, end: Int)? = nil
+        while true {
+            let partEnd = find(delimiter, partStart, end) ?? end
+            let mark = scratch.count
+            mask(partStart, partEnd, depth: depth + 1)
+            if delimiter == UInt8(ascii: ","), let last = previous, isSinglePlaceholder(mark, scratch.count),
+                scratch[last.start..<last.end].elementsEqual(scratch[mark..<scratch.count])
+            {
+                scratch.removeSubrange((mark - 1)...)
+            } else {
+                previous = (mark, scratch.count)
+            }
+            guard partEnd < end else { break }
+            scratch.append(delimiter)
+            partStart = partEnd + 1
+        }
+    }
+
+    // MARK: - Calendar words and units
+
+    /// `Jul 3` → `<time>`, `5 MB` → `<size>`, `10 ms` → `<duration>`, then `<time> <num>` runs fold into one.
+    /// Returns whether any piece changed.
+    private mutating func joinCalendarAndUnits() -> Bool {
+        var changed = false
+        for index in pieces.indices where isCalendarWord(index) {
+            let before = index > 0 && (isTimeOrNumber(index - 1) || isMonth(index - 1))
+            let after = index + 1 < pieces.count && (isTimeOrNumber(index + 1) || isMonth(index + 1))
+            if before || after {
+                pieces[index].placeholder = .time
+                pieces[index].start = pieces[index].end
+                changed = true
+            }
+        }
+        var index = 1
+        while index < pieces.count {
+            if placeholder(of: index - 1) == .number, pieces[index].placeholder == nil {
+                var unitEnd = pieces[index].end
+                while unitEnd > pieces[index].start, isUnitTrailer(scratch[unitEnd - 1]) { unitEnd -= 1 }
+                let unit: Placeholder? = scratch.withUnsafeBufferPointer { buffer in
+                    guard let word = Words.packed(buffer, pieces[index].start, unitEnd) else { return nil }
+                    if Words.isSize(word) { return .size }
+                    if Words.isDuration(word) { return .duration }
+                    return nil
+                }
+                if let unit {
+                    pieces[index - 1].placeholder = unit
+                    // The unit's trailing punctuation stays, attached to the placeholder.
+                    pieces[index - 1].start = unitEnd
+                    pieces[index - 1].end = pieces[index].end
+                    pieces[index].removed = true
+                    changed = true
+                    index += 2
+                    continue
+                }
+            }
+            index += 1
+        }
+        var last: Int? = nil
+        for index in pieces.indices where !pieces[index].removed {
+            let current = placeholder(of: index)
+            if let previous = last, placeholder(of: previous) == .time, current == .time || current == .number {
+                pieces[index].removed = true
+                changed = true
+                continue
+            }
+            if let previous = last, placeholder(of: previous) == .number, current == .time {
+                pieces[previous].removed = true
+                changed = true
+            }
+            last = index
+        }
+        return changed
+    }
+
+    private func isUnitTrailer(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")")
+    }
+
+    /// The placeholder a piece is exactly (nothing attached), set by the last pass or written whole.
+    private func placeholder(of index: Int) -> Placeholder? {
+        let piece = pieces[index]
+        if let placeholder = piece.placeholder { return piece.start == piece.end ? placeholder : nil }
+        return piece.whole
+    }
+
+    private func isTimeOrNumber(_ index: Int) -> Bool {
+        let piece = pieces[index]
+        if piece.placeholder == .time { return true }
+        if piece.placeholder != nil || scratch[piece.start] != UInt8(ascii: "<") { return false }
+        let placeholder = piece.whole ?? wholePlaceholder(piece.start, trimmingComma(piece.start, piece.end))
+        return placeholder == .number || placeholder == .time
+    }
+
+    private func isCalendarWord(_ index: Int) -> Bool {
+        let piece = pieces[index]
+        guard piece.end - piece.start >= 3, piece.end - piece.start <= 10, ByteClass.isLetter(scratch[piece.start])
+        else { return false }
+        switch ByteClass.lower(scratch[piece.start]) {
+        case UInt8(ascii: "j"), UInt8(ascii: "f"), UInt8(ascii: "m"), UInt8(ascii: "a"), UInt8(ascii: "s"),
+            UInt8(ascii: "o"), UInt8(ascii: "n"), UInt8(ascii: "d"), UInt8(ascii: "t"), UInt8(ascii: "w"):
+            break
+        default: return false
+        }
+        let end = trimmingComma(piece.start, piece.end)
+        return scratch.withUnsafeBufferPointer { Words.packed($0, piece.start, end).map(Words.isCalendarWord) ?? false }
+    }
+
+    private func isMonth(_ index: Int) -> Bool {
+        let piece = pieces[index]
+        guard piece.placeholder == nil, piece.end - piece.start >= 3 else { return false }
+        let end = trimmingComma(piece.start, piece.end)
+        return scratch.withUnsafeBufferPointer { Words.packed($0, piece.start, end).map(Words.isMonth) ?? false }
+    }
+
+    private func trimmingComma(_ start: Int, _ end: Int) -> Int {
+        var end = end
+        while end > start, scratch[end - 1] == UInt8(ascii: ",") { end -= 1 }
+        return end
+    }
+
+    private func wholePlaceholder(_ start: Int, _ end: Int) -> Placeholder? {
+        scratch.withUnsafeBufferPointer { Placeholder.whole($0, start, end) }
+    }
+
+    private func isSinglePlaceholder(_ start: Int, _ end: Int) -> Bool { wholePlaceholder(start, end) != nil }
+
+    // MARK: - Output
+
+    private func emit(into output: inout [UInt8]) {
+        var first = true
+        for piece in pieces where !piece.removed {
+            if !first { output.append(UInt8(ascii: " ")) }
+            first = false
+            // A placeholder set by the last pass is followed by the punctuation kept in `start..<end`.
+            if let placeholder = piece.placeholder {
+                placeholder.staticText.withUTF8Buffer { output.append(contentsOf: $0) }
+            }
+            output.append(contentsOf: scratch[piece.start..<piece.end])
+        }
+    }
+
+    // MARK: - Bytes
+
+    private func find(_ byte: UInt8, _ start: Int, _ end: Int) -> Int? {
+        var index = start
+        while index < end {
+            if bytes[index] == byte { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private func unchanged(since mark: Int, _ start: Int, _ end: Int) -> Bool {
+        scratch.count - mark == end - start && scratch[mark...].elementsEqual(bytes[start..<end])
+    }
+
+    private mutating func copy(_ start: Int, _ end: Int) {
+        if start < end { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+    }
+
+    private mutating func append(_ placeholder: Placeholder) {
+        placeholder.staticText.withUTF8Buffer { scratch.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,74 @@
+/// Small fixed word lists the signature algorithm knows: boolean literals, calendar names, units.
+///
+/// They are general knowledge about log text, not learned from any data set; changing them changes
+/// templates and needs a new ``Fingerprinter/algorithmVersion``. A word is compared packed into a `UInt64`
+/// (lower-cased bytes, little-endian, at most 8; "september" and "wednesday" by their first 8), so a
+/// lookup is one `switch` on an integer. The lists are spelled out in each function's summary.
+enum Words {
+    /// The lower-cased bytes of `bytes[start..<end]` packed little-endian; `nil` when empty or longer than
+    /// 8 bytes (9-letter words ending in `r` or `y` are packed by their first 8, for the calendar names).
+    @inline(__always)
+    static func packed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
+        var length = end - start
+        if length == 9 {
+            let last = ByteClass.lower(bytes[start + 8])
+            if last == UInt8(ascii: "r") || last == UInt8(ascii: "y") { length = 8 }
+        }
+        guard length > 0, length <= 8 else { return nil }
+        var value: UInt64 = 0
+        for offset in 0..<length {
+            value |= UInt64(ByteClass.lower(bytes[start + offset])) << (8 * UInt64(offset))
+        }
+        return value
+    }
+
+    static func isCalendarWord(_ packed: UInt64) -> Bool { isMonth(packed) || isWeekday(packed) }
+
+    /// true, false, null, nil, none
+    static func isBoolean(_ packed: UInt64) -> Bool {
+        switch packed {
+            case 0x65757274, 0x65736c6166, 0x6c6c756e, 0x6c696e, 0x656e6f6e: true
+        default: false
+        }
+    }
+
+    /// jan, feb, mar, apr, may, jun, jul, aug, sep, sept, oct, nov, dec, january, february, march, april, june, july, august, septembe, october, november, december
+    static func isMonth(_ packed: UInt64) -> Bool {
+        switch packed {
+            case 0x6e616a, 0x626566, 0x72616d, 0x727061, 0x79616d, 0x6e756a, 0x6c756a, 0x677561, 0x706573,
+                0x74706573, 0x74636f, 0x766f6e, 0x636564, 0x797261756e616a, 0x7972617572626566, 0x686372616d,
+                0x6c69727061, 0x656e756a, 0x796c756a, 0x747375677561, 0x65626d6574706573, 0x7265626f74636f,
+                0x7265626d65766f6e, 0x7265626d65636564: true
+        default: false
+        }
+    }
+
+    /// mon, tue, wed, thu, fri, sat, sun, monday, tuesday, wednesda, thursday, friday, saturday, sunday
+    static func isWeekday(_ packed: UInt64) -> Bool {
+        switch packed {
+            case 0x6e6f6d, 0x657574, 0x646577, 0x756874, 0x697266, 0x746173, 0x6e7573, 0x7961646e6f6d,
+                0x79616473657574, 0x616473656e646577, 0x7961647372756874, 0x796164697266, 0x7961647275746173,
+                0x7961646e7573: true
+        default: false
+        }
+    }
+
+    /// ns, us, µs, ms, s, sec, secs, second, seconds, min, mins, minute, minutes, h, hr, hrs, hour, hours, d, day, days
+    static func isDuration(_ packed: UInt64) -> Bool {
+        switch packed {
+            case 0x736e, 0x7375, 0x73b5c2, 0x736d, 0x73, 0x636573, 0x73636573, 0x646e6f636573, 0x73646e6f636573,
+                0x6e696d, 0x736e696d, 0x6574756e696d, 0x736574756e696d, 0x68, 0x7268, 0x737268, 0x72756f68,
+                0x7372756f68, 0x64, 0x796164, 0x73796164: true
+        default: false
+        }
+    }
+
+    /// b, kb, mb, gb, tb, pb, kib, mib, gib, tib, bytes, k, m, g
+    static func isSize(_ packed: UInt64) -> Bool {
+        switch packed {
+            case 0x62, 0x626b, 0x626d, 0x6267, 0x6274, 0x6270, 0x62696b, 0x62696d, 0x626967, 0x626974,
+                0x7365747962, 0x6b, 0x6d, 0x67: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// Escaping for text that came from log lines, which is hostile input: control bytes (terminal escape
+/// sequences included) must never reach a terminal or a JSON document raw.
+public enum EscapedText {
+    /// `text` as a JSON string literal, quotes included (RFC 8259: `"`, `\`, and control characters escaped).
+    public static func json(_ text: String) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + 2)
+        appendJSON(text, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends `text` as a JSON string literal to `output`.
+    public static func appendJSON(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20, 0x7f: appendUnicodeEscape(byte, to: &output)
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// `text` made safe for a terminal: C0 and C1 control characters (escape sequences included) become
+    /// visible escapes such as `\n`, `\t`, `\x1b`, `\u{9b}`; a backslash is doubled.
+    public static func terminal(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0a: result.append(contentsOf: #"\n"#.unicodeScalars)
+            case 0x09: result.append(contentsOf: #"\t"#.unicodeScalars)
+            case 0x5c: result.append(contentsOf: #"\\"#.unicodeScalars)
+            case 0..<0x20, 0x7f:
+                let byte = UInt8(scalar.value)
+                result.append(contentsOf: #"\x"#.unicodeScalars)
+                result.append(Unicode.Scalar(hexDigit(byte >> 4)))
+                result.append(Unicode.Scalar(hexDigit(byte & 0xf)))
+            case 0x80...0x9f:
+                result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+            default: result.append(scalar)
+            }
+        }
+        return String(result)
+    }
+
+    private static func appendUnicodeEscape(_ byte: UInt8, to output: inout [UInt8]) {
+        output.append(contentsOf: Array("\\u00".utf8))
+        output.append(hexDigit(byte >> 4))
+        output.append(hexDigit(byte & 0xf))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+    }
+}

@@ -1,0 +1,40 @@
+# Faultline — the two commands of the README are `make run` and `make test`.
+# Both install what they need on a fresh Debian 12 machine (as root, or with sudo available).
+
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := pkg-config libsystemd-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev \
+	systemd systemd-journal-remote python3 python3-venv
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+
+.PHONY: deps run test bench bench-signatures clean
+
+## Install the system packages the build and the tests need.
+deps:
+	$(SUDO) apt-get update
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES)
+
+## The main job. For now: sign the error lines of a sample log and print their groups.
+run: deps
+	$(SWIFT) build -c release --product faultline-agent
+	$(RELEASE_BIN)/faultline-agent scan Tests/Fixtures/sample.log
+
+## Every test.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## Every benchmark.
+bench: bench-signatures
+
+## Signature quality (grouping accuracy on Loghub) and speed, side by side with drain3.
+bench-signatures: deps
+	$(SWIFT) build -c release --product faultline-agent
+	$(SWIFT) build -c release --product faultline-signature-bench
+	python3 Tests/Benchmarks/bench_signatures.py \
+		--agent "$(RELEASE_BIN)/faultline-agent" \
+		--speed-bench "$(RELEASE_BIN)/faultline-signature-bench" \
+		--datasets "$(or $(DATASETS),../shared/datasets/loghub_2k)"
+
+clean:
+	rm -rf .build
