@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why `faultline-agent scan` could not read its input.
@@ -13,7 +13,9 @@ public struct ScanError: Error, CustomStringConvertible {
 
     private let code: Code
 
-    static func openFailed(path: String, errno: Int32) -> ScanError { ScanError(code: .openFailed(path: path, errno: errno)) }
+    static func openFailed(path: String, errno: Int32) -> ScanError {
+        ScanError(code: .openFailed(path: path, errno: errno))
+    }
     static func readFailed(errno: Int32) -> ScanError { ScanError(code: .readFailed(errno: errno)) }
 
     /// What went wrong, naming the file and the system's reason.

@@ -1,9 +1,9 @@
 import FaultlineCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The engine of `faultline-agent scan`: detection, fingerprinting and grouping over a stream of lines.

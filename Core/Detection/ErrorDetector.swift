@@ -117,7 +117,8 @@ public struct ErrorDetector: Sendable {
                 let bytes = Array(key.utf8)
                 guard keyEnd >= bytes.count else { continue }
                 var equal = true
-                for offset in 0..<bytes.count where ByteClass.lower(line[keyEnd - bytes.count + offset]) != bytes[offset] {
+                for offset in 0..<bytes.count
+                where ByteClass.lower(line[keyEnd - bytes.count + offset]) != bytes[offset] {
                     equal = false
                     break
                 }

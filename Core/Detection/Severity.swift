@@ -1,6 +1,7 @@
 /// Syslog severities, as journald's `PRIORITY` numbers them (0 = emerg ... 7 = debug).
 public enum Severity: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
-    case emerg = 0, alert, crit, err, warning, notice, info, debug
+    case emerg = 0
+    case alert, crit, err, warning, notice, info, debug
 
     /// The syslog keyword: `emerg`, `alert`, `crit`, `err`, `warning`, `notice`, `info`, `debug`.
     public var description: String {

@@ -137,9 +137,11 @@ public struct GroupingStage: Sendable {
                 for fingerprint in old.members { groupOfFingerprint[fingerprint] = survivor }
                 group.members += old.members
             }
-            group.template = Self.commonTemplate(group.members.compactMap { templateOfFingerprint[$0] }) ?? merged.template
+            group.template =
+                Self.commonTemplate(group.members.compactMap { templateOfFingerprint[$0] }) ?? merged.template
             groups[survivor] = group
-            merges.append(GroupMerge(survivor: survivor, absorbed: Array(ordered.dropFirst()), template: group.template))
+            merges.append(
+                GroupMerge(survivor: survivor, absorbed: Array(ordered.dropFirst()), template: group.template))
         }
         return merges.sorted { $0.survivor < $1.survivor }
     }

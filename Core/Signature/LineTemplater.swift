@@ -122,7 +122,8 @@ struct LineTemplater {
     /// `quote` is the first quote character of the token `bytes[start..<tokenEnd]`.
     private mutating func writeQuoted(_ start: Int, _ quote: Int, _ tokenEnd: Int, _ end: Int) -> Int? {
         let mark = bytes[quote]
-        let valuePosition = quote > start && (bytes[quote - 1] == UInt8(ascii: "=") || bytes[quote - 1] == UInt8(ascii: ":"))
+        let valuePosition =
+            quote > start && (bytes[quote - 1] == UInt8(ascii: "=") || bytes[quote - 1] == UInt8(ascii: ":"))
         var onlyBrackets = true
         for index in start..<quote where !isBracketOpening(bytes[index]) { onlyBrackets = false }
         guard quote == start || valuePosition || onlyBrackets else { return nil }

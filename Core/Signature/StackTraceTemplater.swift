@@ -64,7 +64,9 @@ struct StackTraceTemplater {
         for line in lines {
             let text = trimmed(line)
             if startsWith(text, "at ") {
-                guard exceptions > 0, exceptions <= Self.maximumExceptions, frames < Self.maximumFrames else { continue }
+                guard exceptions > 0, exceptions <= Self.maximumExceptions, frames < Self.maximumFrames else {
+                    continue
+                }
                 frames += 1
                 output.append(contentsOf: "\n  at ".utf8)
                 writeJavaFrame(text.lowerBound + 3..<text.upperBound, into: &output)
@@ -242,13 +244,15 @@ struct StackTraceTemplater {
 
     private func startsWith(_ range: Range<Int>, _ prefix: StaticString) -> Bool {
         prefix.withUTF8Buffer { pattern in
-            range.count >= pattern.count && bytes[range.lowerBound..<range.lowerBound + pattern.count].elementsEqual(pattern)
+            range.count >= pattern.count
+                && bytes[range.lowerBound..<range.lowerBound + pattern.count].elementsEqual(pattern)
         }
     }
 
     private func endsWith(_ range: Range<Int>, _ suffix: StaticString) -> Bool {
         suffix.withUTF8Buffer { pattern in
-            range.count >= pattern.count && bytes[range.upperBound - pattern.count..<range.upperBound].elementsEqual(pattern)
+            range.count >= pattern.count
+                && bytes[range.upperBound - pattern.count..<range.upperBound].elementsEqual(pattern)
         }
     }
 

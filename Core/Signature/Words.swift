@@ -27,7 +27,7 @@ enum Words {
     /// true, false, null, nil, none
     static func isBoolean(_ packed: UInt64) -> Bool {
         switch packed {
-            case 0x65757274, 0x65736c6166, 0x6c6c756e, 0x6c696e, 0x656e6f6e: true
+        case 0x6575_7274, 0x65_736c_6166, 0x6c6c_756e, 0x6c696e, 0x656e_6f6e: true
         default: false
         }
     }
@@ -35,10 +35,11 @@ enum Words {
     /// jan, feb, mar, apr, may, jun, jul, aug, sep, sept, oct, nov, dec, january, february, march, april, june, july, august, septembe, october, november, december
     static func isMonth(_ packed: UInt64) -> Bool {
         switch packed {
-            case 0x6e616a, 0x626566, 0x72616d, 0x727061, 0x79616d, 0x6e756a, 0x6c756a, 0x677561, 0x706573,
-                0x74706573, 0x74636f, 0x766f6e, 0x636564, 0x797261756e616a, 0x7972617572626566, 0x686372616d,
-                0x6c69727061, 0x656e756a, 0x796c756a, 0x747375677561, 0x65626d6574706573, 0x7265626f74636f,
-                0x7265626d65766f6e, 0x7265626d65636564: true
+        case 0x6e616a, 0x626566, 0x72616d, 0x727061, 0x79616d, 0x6e756a, 0x6c756a, 0x677561, 0x706573,
+            0x7470_6573, 0x74636f, 0x766f6e, 0x636564, 0x79_7261_756e_616a, 0x7972_6175_7262_6566, 0x68_6372_616d,
+            0x6c_6972_7061, 0x656e_756a, 0x796c_756a, 0x7473_7567_7561, 0x6562_6d65_7470_6573, 0x72_6562_6f74_636f,
+            0x7265_626d_6576_6f6e, 0x7265_626d_6563_6564:
+            true
         default: false
         }
     }
@@ -46,9 +47,10 @@ enum Words {
     /// mon, tue, wed, thu, fri, sat, sun, monday, tuesday, wednesda, thursday, friday, saturday, sunday
     static func isWeekday(_ packed: UInt64) -> Bool {
         switch packed {
-            case 0x6e6f6d, 0x657574, 0x646577, 0x756874, 0x697266, 0x746173, 0x6e7573, 0x7961646e6f6d,
-                0x79616473657574, 0x616473656e646577, 0x7961647372756874, 0x796164697266, 0x7961647275746173,
-                0x7961646e7573: true
+        case 0x6e6f6d, 0x657574, 0x646577, 0x756874, 0x697266, 0x746173, 0x6e7573, 0x7961_646e_6f6d,
+            0x79_6164_7365_7574, 0x6164_7365_6e64_6577, 0x7961_6473_7275_6874, 0x7961_6469_7266, 0x7961_6472_7574_6173,
+            0x7961_646e_7573:
+            true
         default: false
         }
     }
@@ -56,9 +58,10 @@ enum Words {
     /// ns, us, µs, ms, s, sec, secs, second, seconds, min, mins, minute, minutes, h, hr, hrs, hour, hours, d, day, days
     static func isDuration(_ packed: UInt64) -> Bool {
         switch packed {
-            case 0x736e, 0x7375, 0x73b5c2, 0x736d, 0x73, 0x636573, 0x73636573, 0x646e6f636573, 0x73646e6f636573,
-                0x6e696d, 0x736e696d, 0x6574756e696d, 0x736574756e696d, 0x68, 0x7268, 0x737268, 0x72756f68,
-                0x7372756f68, 0x64, 0x796164, 0x73796164: true
+        case 0x736e, 0x7375, 0x73b5c2, 0x736d, 0x73, 0x636573, 0x7363_6573, 0x646e_6f63_6573, 0x73_646e_6f63_6573,
+            0x6e696d, 0x736e_696d, 0x6574_756e_696d, 0x73_6574_756e_696d, 0x68, 0x7268, 0x737268, 0x7275_6f68,
+            0x73_7275_6f68, 0x64, 0x796164, 0x7379_6164:
+            true
         default: false
         }
     }
@@ -66,8 +69,9 @@ enum Words {
     /// b, kb, mb, gb, tb, pb, kib, mib, gib, tib, bytes, k, m, g
     static func isSize(_ packed: UInt64) -> Bool {
         switch packed {
-            case 0x62, 0x626b, 0x626d, 0x6267, 0x6274, 0x6270, 0x62696b, 0x62696d, 0x626967, 0x626974,
-                0x7365747962, 0x6b, 0x6d, 0x67: true
+        case 0x62, 0x626b, 0x626d, 0x6267, 0x6274, 0x6270, 0x62696b, 0x62696d, 0x626967, 0x626974,
+            0x73_6574_7962, 0x6b, 0x6d, 0x67:
+            true
         default: false
         }
     }
