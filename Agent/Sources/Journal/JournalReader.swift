@@ -229,6 +229,30 @@ public final class JournalReader {
         return try currentEntry()
     }
 
+    /// The file descriptor to watch with `poll(2)` for changes; after it signals, call ``process()``.
+    ///
+    /// Use either this with ``process()`` (one poll loop over several sources) or ``wait(timeout:)``.
+    public var pollDescriptor: Int32 { sd_journal_get_fd(handle) }
+
+    /// The events `poll(2)` should wait for on ``pollDescriptor`` (`POLLIN`, or what libsystemd asks for).
+    public var pollEvents: Int16 {
+        let events = sd_journal_get_events(handle)
+        return events > 0 ? Int16(events) : Int16(POLLIN)
+    }
+
+    /// Acknowledges a change signalled on ``pollDescriptor`` and tells what it was, without blocking.
+    public func process() throws -> Change {
+        let result = sd_journal_process(handle)
+        switch Int(result) {
+        case Int(SD_JOURNAL_APPEND): return .appended
+        case Int(SD_JOURNAL_INVALIDATE): return .invalidated
+        case _ where result >= 0: return .none
+        default:
+            let advice = "The journal can no longer be watched; reopen the reader"
+            throw JournalError(.waitFailed, call: "sd_journal_process", result: result, advice: advice)
+        }
+    }
+
     /// Blocks until the journal changes or `timeout` passes, then tells what changed.
     ///
     /// Read with ``next()`` after it whatever it returns; ``Change/invalidated`` (files rotated or removed)
