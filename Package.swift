@@ -38,7 +38,7 @@ let package = Package(
         // The agent: a library with the logic, and the thin command.
         .target(
             name: "FaultlineAgent",
-            dependencies: ["FaultlineCore"],
+            dependencies: ["FaultlineCore", .product(name: "Logging", package: "swift-log")],
             path: "Agent",
             exclude: ["Command"]
         ),
