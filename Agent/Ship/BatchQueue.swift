@@ -1,26 +1,5 @@
 import FaultlineCore
 
-/// A spooled batch ready to send.
-public struct SpooledBatch: Sendable {
-    /// The spool's key for the batch, increasing in the order batches were written.
-    public var sequence: Int64
-    /// The wire `batch_id` (`<agent uuid>:<sequence>`), sent as `X-Faultline-Batch`; the collector stores a batch
-    /// id once, so sending the same batch twice is harmless.
-    public var batchID: String
-    /// The gzip of the batch's JSON, sent as is.
-    public var body: [UInt8]
-    /// How many times sending this batch has failed so far (0 for a batch never tried).
-    public var attempts: Int
-
-    /// Creates a batch as the spool hands it out.
-    public init(sequence: Int64, batchID: String, body: [UInt8], attempts: Int) {
-        self.sequence = sequence
-        self.batchID = batchID
-        self.body = body
-        self.attempts = attempts
-    }
-}
-
 /// Where the ``Shipper`` takes batches from and reports back what became of them: the durable spool.
 ///
 /// The shipper calls these methods from its one thread. Every method that changes a batch must be durable

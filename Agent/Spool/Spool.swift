@@ -407,3 +407,11 @@ public final class Spool {
 
 @available(*, unavailable, message: "A spool connection belongs to one thread; open another Spool for another.")
 extension Spool: Sendable {}
+
+/// The spool is the shipper's queue; the shipper opens its own ``Spool`` on its own thread.
+extension Spool: BatchQueue {
+    /// Moves a batch the collector will never accept to the dead letters, stamped now.
+    public func deadLetter(sequence: Int64, reason: String) throws {
+        try deadLetter(sequence: sequence, reason: reason, now: .now())
+    }
+}

@@ -15,7 +15,7 @@ public struct SpooledBatch: Hashable, Sendable {
     public var createdAt: WireTimestamp
 
     /// Creates a spooled batch; ``Spool`` makes them.
-    public init(sequence: Int64, batchID: String, body: [UInt8], attempts: Int, createdAt: WireTimestamp) {
+    public init(sequence: Int64, batchID: String, body: [UInt8], attempts: Int, createdAt: WireTimestamp = .now()) {
         self.sequence = sequence
         self.batchID = batchID
         self.body = body
