@@ -139,7 +139,7 @@ public struct Scanner {
         for id in groups.keys {
             groups[id]!.fingerprints.sort { tallies[$0]!.count > tallies[$1]!.count }
         }
-        return groups.values.sorted { ($0.count, -firstOrder[$1.id]!) > ($1.count, -firstOrder[$0.id]!) }
+        return groups.values.sorted { ($0.count, firstOrder[$1.id]!) > ($1.count, firstOrder[$0.id]!) }
     }
 
     /// One record per signed line, in input order, with the group after the whole input was seen.
