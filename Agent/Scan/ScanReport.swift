@@ -3,7 +3,8 @@ import FaultlineCore
 /// Renders a scan's results as a table, a JSON document, or JSON Lines. Everything that came from the
 /// input is escaped: for the terminal, control characters become visible; in JSON, per RFC 8259.
 public enum ScanReport {
-    /// A table: count, group, fingerprint, template, then the first sample on its own line.
+    /// A table: count, group, fingerprint, template, then the source (when there is one) and the first sample
+    /// on lines of their own.
     public static func table(_ groups: [Scanner.Group]) -> String {
         guard !groups.isEmpty else { return "no error lines found\n" }
         var text = "COUNT    GROUP             FINGERPRINT       TEMPLATE\n"
@@ -12,6 +13,9 @@ public enum ScanReport {
             let more = group.fingerprints.count > 1 ? " (+\(group.fingerprints.count - 1))" : ""
             text += String(repeating: " ", count: max(0, 7 - count.count)) + count + "  "
             text += "\(group.id)  \(group.fingerprints[0])\(more)  \(EscapedText.terminal(group.template))\n"
+            if !group.source.isEmpty {
+                text += "         source: \(EscapedText.terminal(group.source))\n"
+            }
             text += "         sample: \(EscapedText.terminal(String(group.sample.prefix(500))))\n"
         }
         return text
@@ -30,6 +34,8 @@ public enum ScanReport {
             } else {
                 output += Array("null".utf8)
             }
+            output += Array(", \"source\": ".utf8)
+            EscapedText.appendJSON(group.source, to: &output)
             output += Array(", \"template\": ".utf8)
             EscapedText.appendJSON(group.template, to: &output)
             output += Array(", \"sample\": ".utf8)

@@ -10,12 +10,18 @@ import FaultlineCore
 ///
 /// Feed it lines with ``consume(_:)``, then read ``groups()`` (most frequent first) or ``lineRecords()``
 /// (one per signed line, in input order, with the group the whole input put it in).
+///
+/// Lines may be plain log lines or `journalctl -o json` output, mixed freely. A journal entry is detected
+/// by its `PRIORITY` (against the detector's maximum severity; by its message text when it has none), signed
+/// by its `MESSAGE`, and takes its unit, syslog identifier or command as its source unless
+/// ``Options/source`` is set.
 public struct Scanner {
     /// What to sign and how to name its source.
     public struct Options: Sendable {
         /// Sign every line, not only those detected as errors.
         public var signAllLines: Bool
-        /// The source identity used in fingerprints.
+        /// The source identity used in fingerprints; when empty, a journal entry's unit, syslog identifier or
+        /// command is used instead (plain lines then have the empty source).
         public var source: String
         /// How errors are recognised.
         public var detector: ErrorDetector.Configuration
@@ -42,6 +48,8 @@ public struct Scanner {
         public var sample: String
         /// The most urgent severity seen in it, `nil` when lines were signed with `--all` only.
         public var severity: Severity?
+        /// The source identity its lines were signed with (fingerprints of different sources never share a group).
+        public var source: String
     }
 
     /// One signed input line.
@@ -62,6 +70,7 @@ public struct Scanner {
         var sample: String
         var severity: Severity?
         var order: Int
+        var source: String
     }
 
     private let options: Options
@@ -93,12 +102,50 @@ public struct Scanner {
         try reader.forEachLine { line, _ in consume(line) }
     }
 
-    /// Consumes one line (without its line break).
+    /// Consumes one line (without its line break): a plain log line, or one line of `journalctl -o json`.
     public mutating func consume(_ line: UnsafeBufferPointer<UInt8>) {
         lineNumber += 1
+        // Only a line that opens a JSON object can be a journal entry; plain lines never reach the parser.
+        if line.first == UInt8(ascii: "{"), let entry = JournalJSONEntry(parsing: line) {
+            consume(entry)
+        } else {
+            consumePlainLine(line)
+        }
+    }
+
+    /// Where plain lines enter, one at a time.
+    ///
+    /// Multiline assembly of plain lines (stack traces) belongs here: lines go to the assembler, and each event
+    /// it completes is detected and recorded as one; a journal entry, which is always whole, should first
+    /// complete the event being assembled, and the end of the input should flush it.
+    private mutating func consumePlainLine(_ line: UnsafeBufferPointer<UInt8>) {
         let severity = detector.detect(line)
         guard options.signAllLines || severity != nil else { return }
-        let signature = fingerprinter.sign(line, source: options.source)
+        record(line, severity: severity, source: options.source)
+    }
+
+    /// Detects a journal entry by its priority and records its message.
+    private mutating func consume(_ entry: JournalJSONEntry) {
+        let message = entry.message ?? Self.messageLeftOut
+        message.withUnsafeBufferPointer { message in
+            let severity: Severity?
+            if let priority = entry.priority {
+                severity = detector.isError(priority: priority) ? Severity(rawValue: priority) : nil
+            } else {
+                severity = detector.detect(message)
+            }
+            guard options.signAllLines || severity != nil else { return }
+            record(message, severity: severity, source: options.source.isEmpty ? entry.sourceIdentity : options.source)
+        }
+    }
+
+    /// What stands for a message that journalctl printed as `null` (over 4096 bytes, without `--all`), so that
+    /// the error still shows, with the cure.
+    private static let messageLeftOut = Array("message left out by journalctl: over 4096 bytes; run it with --all".utf8)
+
+    /// Signs a detected message and counts it in its fingerprint's tally.
+    private mutating func record(_ message: UnsafeBufferPointer<UInt8>, severity: Severity?, source: String) {
+        let signature = fingerprinter.sign(message, source: source)
         signedLines.append((lineNumber, signature.fingerprint))
         if var tally = tallies[signature.fingerprint] {
             tally.count += 1
@@ -108,9 +155,10 @@ public struct Scanner {
             tallies[signature.fingerprint] = Tally(
                 template: signature.template,
                 count: 1,
-                sample: String(decoding: line, as: UTF8.self),
+                sample: String(decoding: message, as: UTF8.self),
                 severity: severity,
-                order: tallies.count
+                order: tallies.count,
+                source: source
             )
         }
         grouped = false
@@ -126,7 +174,7 @@ public struct Scanner {
             if groups[id] == nil {
                 groups[id] = Group(
                     id: id, count: 0, fingerprints: [], template: grouping.template(of: id) ?? tally.template,
-                    sample: tally.sample, severity: nil
+                    sample: tally.sample, severity: nil, source: tally.source
                 )
                 firstOrder[id] = tally.order
             }
@@ -139,7 +187,7 @@ public struct Scanner {
         for id in groups.keys {
             groups[id]!.fingerprints.sort { tallies[$0]!.count > tallies[$1]!.count }
         }
-        return groups.values.sorted { ($0.count, -firstOrder[$1.id]!) > ($1.count, -firstOrder[$0.id]!) }
+        return groups.values.sorted { ($0.count, firstOrder[$1.id]!) > ($1.count, firstOrder[$0.id]!) }
     }
 
     /// One record per signed line, in input order, with the group after the whole input was seen.
@@ -156,7 +204,7 @@ public struct Scanner {
     private mutating func groupIfNeeded() {
         guard !grouped else { return }
         let entries = tallies.sorted { $0.value.order < $1.value.order }.map {
-            GroupingStage.Entry(fingerprint: $0.key, template: $0.value.template, source: options.source)
+            GroupingStage.Entry(fingerprint: $0.key, template: $0.value.template, source: $0.value.source)
         }
         grouping.add(entries)
         grouped = true
