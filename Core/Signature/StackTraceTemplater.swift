@@ -46,14 +46,18 @@ struct StackTraceTemplater {
         if lineStart < end { lines.append(lineStart..<end) }
     }
 
+    /// One pass over the lines: each is looked at once, so a hostile message cannot make this quadratic.
     private func detect() -> Kind? {
+        var sawGoroutine = false
+        var sawPanic = false
         for line in lines {
             let text = trimmed(line)
             if startsWith(text, "Traceback (most recent call last):") { return .python }
-            if startsWith(text, "goroutine "), lines.contains(where: { contains($0, "panic: ") }) { return .go }
             if startsWith(text, "at "), contains(text, "(") { return .java }
+            if !sawGoroutine, startsWith(text, "goroutine ") { sawGoroutine = true }
+            if !sawPanic, contains(line, "panic: ") { sawPanic = true }
         }
-        return nil
+        return sawGoroutine && sawPanic ? .go : nil
     }
 
     // MARK: - Java
@@ -258,9 +262,14 @@ struct StackTraceTemplater {
 
     private func find(_ needle: StaticString, _ range: Range<Int>) -> Range<Int>? {
         needle.withUTF8Buffer { pattern in
+            guard let first = pattern.first else { return range.lowerBound..<range.lowerBound }
             var index = range.lowerBound
             while index + pattern.count <= range.upperBound {
-                if bytes[index..<index + pattern.count].elementsEqual(pattern) { return index..<index + pattern.count }
+                if bytes[index] == first {
+                    var offset = 1
+                    while offset < pattern.count, bytes[index + offset] == pattern[offset] { offset += 1 }
+                    if offset == pattern.count { return index..<index + pattern.count }
+                }
                 index += 1
             }
             return nil
