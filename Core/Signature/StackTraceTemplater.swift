@@ -224,12 +224,19 @@ struct StackTraceTemplater {
         }
         guard let goroutine = lines.firstIndex(where: { startsWith(trimmed($0), "goroutine ") }) else { return }
         var frames = 0
-        for line in lines[(goroutine + 1)...] {
-            let first = bytes[line.lowerBound]
-            if first == UInt8(ascii: "\t") || first == UInt8(ascii: " ") { continue }
+        for index in (goroutine + 1)..<lines.count {
+            let line = lines[index]
+            if isIndented(line) { continue }
             if startsWith(line, "goroutine ") || frames == Self.maximumFrames { break }
+            // A frame is followed by its indented `file:line +0x..`; other lines (`exit status 2`) are not frames.
+            guard index + 1 < lines.count, isIndented(lines[index + 1]) else { continue }
             var nameEnd = line.upperBound
-            if let open = lastIndex(of: UInt8(ascii: "("), in: line) { nameEnd = open }
+            if startsWith(line, "created by ") {
+                // `created by pkg.(*T).f in goroutine 7`: no arguments to cut, and the number differs per run.
+                if let suffix = find(" in goroutine ", line) { nameEnd = suffix.lowerBound }
+            } else if let open = lastIndex(of: UInt8(ascii: "("), in: line) {
+                nameEnd = open
+            }
             output.append(contentsOf: "\n  at ".utf8)
             output.append(contentsOf: bytes[line.lowerBound..<nameEnd])
             frames += 1
@@ -237,6 +244,10 @@ struct StackTraceTemplater {
     }
 
     // MARK: - Bytes
+
+    private func isIndented(_ line: Range<Int>) -> Bool {
+        bytes[line.lowerBound] == UInt8(ascii: "\t") || bytes[line.lowerBound] == UInt8(ascii: " ")
+    }
 
     private func trimmed(_ line: Range<Int>) -> Range<Int> {
         var start = line.lowerBound
