@@ -110,8 +110,12 @@ public struct ErrorDetector: Sendable {
         if before == UInt8(ascii: "["), after == UInt8(ascii: "]") { return true }
         if before == UInt8(ascii: "<"), after == UInt8(ascii: ">") { return true }
         if wordIndex == 0, after == UInt8(ascii: ":") { return true }
-        if before == UInt8(ascii: "=") || before == UInt8(ascii: ":") {
-            var keyEnd = start - 1
+        // The value may be quoted, after a space: `level="error"`, `"level":"error"`, `"level": "error"`.
+        var separator = start - 1
+        if separator > 0, line[separator] == UInt8(ascii: "\"") { separator -= 1 }
+        while separator > 0, line[separator] == UInt8(ascii: " ") { separator -= 1 }
+        if separator >= 0, line[separator] == UInt8(ascii: "=") || line[separator] == UInt8(ascii: ":") {
+            var keyEnd = separator
             while keyEnd > 0, line[keyEnd - 1] == UInt8(ascii: "\"") { keyEnd -= 1 }
             for key in ["level", "lvl", "severity", "loglevel", "log_level"] {
                 let bytes = Array(key.utf8)

@@ -13,7 +13,9 @@ public struct Fingerprint: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Parses 16 hex digits, as `description` prints them; `nil` for anything else.
     public init?(hex: some StringProtocol) {
-        guard hex.utf8.count == 16, let value = UInt64(hex, radix: 16) else { return nil }
+        // `UInt64(_:radix:)` alone would also take a sign (`+123456789abcdef`, `-000000000000000`).
+        guard hex.utf8.count == 16, hex.utf8.allSatisfy(ByteClass.isHexDigit), let value = UInt64(hex, radix: 16)
+        else { return nil }
         self.rawValue = value
     }
 

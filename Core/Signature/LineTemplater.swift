@@ -102,14 +102,14 @@ struct LineTemplater {
             }
             if !pieces.isEmpty { scratch.append(UInt8(ascii: " ")) }
             let pieceStart = scratch.count
-            if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
+            if tokenEnd - index > Self.maximumTokenLength {
+                // A huge token is data (base64, a dump): one variable, and the template stays small.
+                append(.any)
+                index = tokenEnd
+            } else if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
                 index = next
             } else {
-                if tokenEnd - index > Self.maximumTokenLength {
-                    append(.any)
-                } else {
-                    mask(index, tokenEnd, depth: 0)
-                }
+                mask(index, tokenEnd, depth: 0)
                 index = tokenEnd
             }
             pieces.append(
@@ -158,7 +158,11 @@ struct LineTemplater {
             copy(start, quote)
         }
         append(.quoted)
-        if close + 1 < closeTokenEnd { mask(close + 1, closeTokenEnd, depth: 1) }
+        if closeTokenEnd - close > Self.maximumTokenLength {
+            append(.any)
+        } else if close + 1 < closeTokenEnd {
+            mask(close + 1, closeTokenEnd, depth: 1)
+        }
         return closeTokenEnd
     }
 

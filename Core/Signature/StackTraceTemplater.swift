@@ -46,14 +46,18 @@ struct StackTraceTemplater {
         if lineStart < end { lines.append(lineStart..<end) }
     }
 
+    /// One pass over the lines: each is looked at once, so a hostile message cannot make this quadratic.
     private func detect() -> Kind? {
+        var sawGoroutine = false
+        var sawPanic = false
         for line in lines {
             let text = trimmed(line)
             if startsWith(text, "Traceback (most recent call last):") { return .python }
-            if startsWith(text, "goroutine "), lines.contains(where: { contains($0, "panic: ") }) { return .go }
             if startsWith(text, "at "), contains(text, "(") { return .java }
+            if !sawGoroutine, startsWith(text, "goroutine ") { sawGoroutine = true }
+            if !sawPanic, contains(line, "panic: ") { sawPanic = true }
         }
-        return nil
+        return sawGoroutine && sawPanic ? .go : nil
     }
 
     // MARK: - Java
@@ -220,12 +224,19 @@ struct StackTraceTemplater {
         }
         guard let goroutine = lines.firstIndex(where: { startsWith(trimmed($0), "goroutine ") }) else { return }
         var frames = 0
-        for line in lines[(goroutine + 1)...] {
-            let first = bytes[line.lowerBound]
-            if first == UInt8(ascii: "\t") || first == UInt8(ascii: " ") { continue }
+        for index in (goroutine + 1)..<lines.count {
+            let line = lines[index]
+            if isIndented(line) { continue }
             if startsWith(line, "goroutine ") || frames == Self.maximumFrames { break }
+            // A frame is followed by its indented `file:line +0x..`; other lines (`exit status 2`) are not frames.
+            guard index + 1 < lines.count, isIndented(lines[index + 1]) else { continue }
             var nameEnd = line.upperBound
-            if let open = lastIndex(of: UInt8(ascii: "("), in: line) { nameEnd = open }
+            if startsWith(line, "created by ") {
+                // `created by pkg.(*T).f in goroutine 7`: no arguments to cut, and the number differs per run.
+                if let suffix = find(" in goroutine ", line) { nameEnd = suffix.lowerBound }
+            } else if let open = lastIndex(of: UInt8(ascii: "("), in: line) {
+                nameEnd = open
+            }
             output.append(contentsOf: "\n  at ".utf8)
             output.append(contentsOf: bytes[line.lowerBound..<nameEnd])
             frames += 1
@@ -233,6 +244,10 @@ struct StackTraceTemplater {
     }
 
     // MARK: - Bytes
+
+    private func isIndented(_ line: Range<Int>) -> Bool {
+        bytes[line.lowerBound] == UInt8(ascii: "\t") || bytes[line.lowerBound] == UInt8(ascii: " ")
+    }
 
     private func trimmed(_ line: Range<Int>) -> Range<Int> {
         var start = line.lowerBound
@@ -258,9 +273,14 @@ struct StackTraceTemplater {
 
     private func find(_ needle: StaticString, _ range: Range<Int>) -> Range<Int>? {
         needle.withUTF8Buffer { pattern in
+            guard let first = pattern.first else { return range.lowerBound..<range.lowerBound }
             var index = range.lowerBound
             while index + pattern.count <= range.upperBound {
-                if bytes[index..<index + pattern.count].elementsEqual(pattern) { return index..<index + pattern.count }
+                if bytes[index] == first {
+                    var offset = 1
+                    while offset < pattern.count, bytes[index + offset] == pattern[offset] { offset += 1 }
+                    if offset == pattern.count { return index..<index + pattern.count }
+                }
                 index += 1
             }
             return nil

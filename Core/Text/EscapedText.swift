@@ -1,7 +1,8 @@
 /// Escaping for text that came from log lines, which is hostile input: control bytes (terminal escape
 /// sequences included) must never reach a terminal or a JSON document raw.
 public enum EscapedText {
-    /// `text` as a JSON string literal, quotes included (RFC 8259: `"`, `\`, and control characters escaped).
+    /// `text` as a JSON string literal, quotes included (RFC 8259: `"`, `\`, and control characters escaped;
+    /// DEL and the C1 controls U+0080–U+009F too, since a terminal may act on them).
     public static func json(_ text: String) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(text.utf8.count + 2)
@@ -12,7 +13,17 @@ public enum EscapedText {
     /// Appends `text` as a JSON string literal to `output`.
     public static func appendJSON(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // A C1 control U+0080–U+009F is the two bytes C2 80–C2 9F in UTF-8: hold a C2 until the next byte.
+        var heldC2 = false
         for byte in text.utf8 {
+            if heldC2 {
+                heldC2 = false
+                if byte <= 0x9f {
+                    appendUnicodeEscape(byte, to: &output)
+                    continue
+                }
+                output.append(0xc2)
+            }
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
@@ -20,9 +31,11 @@ public enum EscapedText {
             case UInt8(ascii: "\r"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case UInt8(ascii: "\t"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20, 0x7f: appendUnicodeEscape(byte, to: &output)
+            case 0xc2: heldC2 = true
             default: output.append(byte)
             }
         }
+        if heldC2 { output.append(0xc2) }
         output.append(UInt8(ascii: "\""))
     }
 
