@@ -62,10 +62,16 @@ struct StackTraceTemplater {
 
     // MARK: - Java
 
+    /// The top exception is the line just above the first frame that names an exception type: a logger may
+    /// write its own line first (`ERROR [main] c.a.Handler - request failed`), which must not stand in for it.
     private func writeJava(into output: inout [UInt8]) {
         var exceptions = 0
         var frames = 0
-        for line in lines {
+        var header = 0
+        if let firstFrame = lines.firstIndex(where: { startsWith(trimmed($0), "at ") }), firstFrame > 0 {
+            header = (0..<firstFrame).last { javaExceptionType(trimmed(lines[$0])) != nil } ?? 0
+        }
+        for line in lines[header...] {
             let text = trimmed(line)
             if startsWith(text, "at ") {
                 guard exceptions > 0, exceptions <= Self.maximumExceptions, frames < Self.maximumFrames else {

@@ -154,22 +154,17 @@ import Testing
         )
     }
 
-    /// `Scanner.groups()` promises "most frequent first (ties by first appearance)", but its sort
-    /// compares each group's count with the *other* group's first appearance, so ties come out last
-    /// seen first. The fix (in Agent/Scan/Scanner.swift, outside this test suite's remit) is to compare
-    /// `($0.count, -firstOrder[$0.id]!) > ($1.count, -firstOrder[$1.id]!)`.
+    /// Groups are most frequent first; ties keep the order in which the groups first appeared.
     @Test func tiesKeepTheOrderOfFirstAppearance() throws {
         let result = try scan(
             ["ERROR disk full", "ERROR out of memory", "ERROR out of memory", "ERROR disk full"], ["--json"])
         let groups = try #require(try json(result.stdout) as? [[String: Any]])
-        withKnownIssue("Scanner.groups() orders ties by last appearance") {
-            #expect(
-                groups.map(JSONGroup.init) == [
-                    JSONGroup(count: 2, "ERROR disk full", severity: "err"),
-                    JSONGroup(count: 2, "ERROR out of memory", severity: "err"),
-                ]
-            )
-        }
+        #expect(
+            groups.map(JSONGroup.init) == [
+                JSONGroup(count: 2, "ERROR disk full", severity: "err"),
+                JSONGroup(count: 2, "ERROR out of memory", severity: "err"),
+            ]
+        )
     }
 
     @Test func jsonOfNothingIsAnEmptyArray() throws {

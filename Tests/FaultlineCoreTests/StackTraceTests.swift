@@ -200,10 +200,8 @@ import Testing
         }
         let illegalState = sign(trace("java.lang.IllegalStateException"))
         let nullPointer = sign(trace("java.lang.NullPointerException"))
-        withKnownIssue("the logger's line hides the exception line") {
-            #expect(illegalState.template.hasPrefix("java.lang.IllegalStateException\n"))
-            #expect(illegalState.fingerprint != nullPointer.fingerprint)
-        }
+        #expect(illegalState.template.hasPrefix("java.lang.IllegalStateException\n"))
+        #expect(illegalState.fingerprint != nullPointer.fingerprint)
     }
 
     // MARK: - Not traces
