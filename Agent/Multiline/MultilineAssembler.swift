@@ -14,6 +14,11 @@
 /// it is emitted, marked truncated, as soon as a further line would not fit, and the rest of its lines are
 /// dropped up to the next line that starts an event (or until the wait expires). Blank lines never make an
 /// event of their own, and an event never ends with one.
+///
+/// With the built-in rule, a line that looks like a Java exception (`java.lang.IllegalStateException: boom`)
+/// right after an ordinary line is held until the next line: if that is a frame, the exception and its frames
+/// join the ordinary line, which is what `log.error("message", exception)` writes; otherwise both lines are
+/// events of their own. ``pendingOffset`` stays at the ordinary line meanwhile.
 public struct MultilineAssembler {
     private let rule: MultilineConfiguration.Rule
     private let maximumLines: Int
@@ -27,6 +32,10 @@ public struct MultilineAssembler {
     /// Set when an event was cut at a cap: its remaining lines are dropped until the next start.
     private var discarding = false
     private var lastLineTime: ContinuousClock.Instant?
+    /// A Java exception line held until the next line tells whether frames follow it.
+    private var heldLine: [UInt8] = []
+    private var heldLineOffset: Int64?
+    private var heldLineTruncated = false
 
     /// The offset of the pending event's first line, or `nil` when no event is pending.
     public private(set) var pendingOffset: Int64?
@@ -73,6 +82,16 @@ public struct MultilineAssembler {
                 join(line, truncated: truncated, now: now, emit: emit)
             }
         case .stackTraces:
+            if heldLineOffset != nil {
+                let (starts, lineContext) = StackTraceLine.classify(line, after: .plain)
+                let framesFollow = !blank && !starts && lineContext == .java
+                releaseHeldLine(joining: framesFollow, now: now, emit: emit)
+                if framesFollow {
+                    join(line, truncated: truncated, now: now, emit: emit)
+                    context = .java
+                    return
+                }
+            }
             if blank {
                 switch context {
                 case .go, .pythonFrames, .pythonException, .pythonChain:
@@ -83,6 +102,15 @@ public struct MultilineAssembler {
                 return
             }
             let (starts, newContext) = StackTraceLine.classify(line, after: context)
+            if starts, newContext == .plain, context == .plain, pendingOffset != nil, !discarding,
+                StackTraceLine.isJavaExceptionHeader(line)
+            {
+                heldLine.append(contentsOf: line)
+                heldLineOffset = offset
+                heldLineTruncated = truncated
+                lastLineTime = now
+                return
+            }
             context = newContext
             if starts || (pendingOffset == nil && !discarding) {
                 start(line, offset: offset, truncated: truncated, now: now, emit: emit)
@@ -100,9 +128,26 @@ public struct MultilineAssembler {
 
     /// Emits the pending event, if any, and forgets the trace context: the next line starts afresh.
     public mutating func flush(emit: (MultilineEvent) -> Void) {
+        if heldLineOffset != nil, let now = lastLineTime { releaseHeldLine(joining: false, now: now, emit: emit) }
         emitPending(emit)
         discarding = false
         context = .plain
+    }
+
+    /// Joins the held exception line to the pending event, or emits both as events of their own.
+    private mutating func releaseHeldLine(joining: Bool, now: ContinuousClock.Instant, emit: (MultilineEvent) -> Void) {
+        guard let offset = heldLineOffset else { return }
+        let line = heldLine
+        heldLine.removeAll(keepingCapacity: true)
+        heldLineOffset = nil
+        line.withUnsafeBufferPointer { line in
+            if joining {
+                join(line, truncated: heldLineTruncated, now: now, emit: emit)
+            } else {
+                start(line, offset: offset, truncated: heldLineTruncated, now: now, emit: emit)
+                emitPending(emit)
+            }
+        }
     }
 
     private mutating func start(

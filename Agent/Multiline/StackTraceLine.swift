@@ -73,6 +73,38 @@ enum StackTraceLine {
         return (true, .plain)
     }
 
+    /// Whether the line looks like the first line of a printed Java exception: a dotted class name whose
+    /// last part names an exception, error or throwable, alone or followed by `: message`
+    /// (`java.lang.IllegalStateException: pool exhausted`).
+    static func isJavaExceptionHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var end = 0
+        var lastDot = -1
+        while end < line.count, line[end] != UInt8(ascii: ":"), line[end] != UInt8(ascii: " ") {
+            let byte = line[end]
+            if byte == UInt8(ascii: ".") {
+                lastDot = end
+            } else if !(isWordByte(byte) || byte == UInt8(ascii: "$")) {
+                return false
+            }
+            end += 1
+        }
+        guard lastDot > 0, lastDot + 1 < end, end == line.count || line[end] == UInt8(ascii: ":") else {
+            return false
+        }
+        let name = UnsafeBufferPointer(rebasing: line[(lastDot + 1)..<end])
+        return contains(name, exceptionWord) || contains(name, errorWord) || contains(name, throwableWord)
+    }
+
+    private static let exceptionWord = Array("Exception".utf8)
+    private static let errorWord = Array("Error".utf8)
+    private static let throwableWord = Array("Throwable".utf8)
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+    }
+
     private static func isJavaContinuation(_ line: UnsafeBufferPointer<UInt8>, indented: Bool) -> Bool {
         if hasPrefix(line, javaCausedBy) { return true }
         guard indented else { return false }

@@ -108,6 +108,54 @@ struct MultilineAssemblerTests {
         #expect(feeder.messages == [lines.joined(separator: "\n")])
     }
 
+    @Test func anExceptionLoggedWithItsMessageIsOneEvent() {
+        // What `log.error("payment failed", exception)` writes through logback or log4j.
+        let lines = [
+            "2024-05-01 12:00:00.123 ERROR [http-nio-8080-exec-1] c.e.PaymentService - payment failed",
+            "org.springframework.web.client.HttpServerErrorException$InternalServerError: 500 Internal Server Error",
+            "\tat org.springframework.web.client.DefaultResponseErrorHandler.handleError(Handler.java:102)",
+            "\tat com.example.PaymentService.charge(PaymentService.java:57)",
+        ]
+        var feeder = Feeder()
+        feeder.feed(Array(lines.prefix(2)))
+        #expect(feeder.assembler.pendingOffset == 0, "the exception line is held, the checkpoint stays before both")
+        feeder.feed(Array(lines.dropFirst(2)) + ["2024-05-01 12:00:01.000 INFO [main] c.e.App - next"])
+        feeder.flush()
+        #expect(feeder.messages.count == 2)
+        #expect(feeder.messages.first == lines.joined(separator: "\n"))
+    }
+
+    @Test func anExceptionLineWithoutFramesStaysApart() {
+        var feeder = Feeder()
+        feeder.feed(["INFO retrying", "java.io.IOException: broken pipe", "INFO retried"])
+        #expect(feeder.messages == ["INFO retrying", "java.io.IOException: broken pipe"])
+        #expect(feeder.assembler.pendingOffset == Int64("INFO retrying\njava.io.IOException: broken pipe\n".utf8.count))
+        feeder.feed(["java.lang.IllegalStateException: last words"])
+        feeder.flush()
+        #expect(feeder.messages.suffix(2) == ["INFO retried", "java.lang.IllegalStateException: last words"])
+    }
+
+    @Test func aNewExceptionAfterAnotherTraceStartsAnEvent() {
+        var feeder = Feeder()
+        let second = ["java.lang.RuntimeException: again", "\tat com.example.A.b(A.java:1)"]
+        feeder.feed(Self.javaTrace + second)
+        feeder.flush()
+        #expect(feeder.messages == [Self.javaTrace.joined(separator: "\n"), second.joined(separator: "\n")])
+    }
+
+    @Test(arguments: [
+        ("java.lang.IllegalStateException: boom", true),
+        ("java.lang.OutOfMemoryError", true),
+        ("com.example.Outer$InnerException: x", true),
+        ("IllegalStateException: no package", false),
+        ("com.example.Service started: ok", false),
+        ("Exception in thread \"main\" java.lang.Error", false),
+    ])
+    func recognisesJavaExceptionLines(line: String, expected: Bool) {
+        var text = line
+        #expect(text.withUTF8 { StackTraceLine.isJavaExceptionHeader($0) } == expected)
+    }
+
     @Test func pythonChainedTracebackIsOneEvent() {
         var feeder = Feeder()
         feeder.feed(Self.pythonTrace + ["INFO:app:recovered"])
