@@ -2,6 +2,7 @@
 ///
 /// The description quotes the pattern, names the position (counted in bytes from 0) and says how to write it.
 public struct LineStartPatternError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong; internal, so that cases can be added without breaking callers.
     enum Code: Sendable {
         case empty
         case unterminatedSet
@@ -15,6 +16,7 @@ public struct LineStartPatternError: Error, Sendable, CustomStringConvertible {
     /// The byte offset in the pattern where the problem is.
     public let position: Int
 
+    /// Creates the error for `pattern`, at byte `position`.
     init(_ code: Code, pattern: String, position: Int) {
         self.code = code
         self.pattern = pattern

@@ -18,7 +18,8 @@ enum StackTraceLine {
         case go
     }
 
-    static let pythonTraceback = Array("Traceback (most recent call last):".utf8)
+    /// The first line of every Python traceback.
+    private static let pythonTraceback = Array("Traceback (most recent call last):".utf8)
     private static let pythonDuringHandling = Array("During handling of the above exception".utf8)
     private static let pythonDirectCause = Array("The above exception was the direct cause".utf8)
     private static let javaFrame = Array("at ".utf8)
