@@ -185,20 +185,41 @@ struct FileTailSourceTests {
         #expect(source.linesLost == 0)
     }
 
-    @Test func copytruncateRestartsAtZeroAndCountsTheGap() throws {
+    @Test func copytruncateReadsTheRestFromTheCopyThenRestartsAtZero() throws {
         let fixture = try Fixture()
         try fixture.append("", to: "app.log")
         let source = try FileTailSource(configuration: fixture.configuration(), checkpoints: [])
         try fixture.append(Fixture.lines(1...10), to: "app.log")
         var events = try Fixture.collect(from: source) { $0.count >= 10 }
 
+        // logrotate's copytruncate: lines 11 and 12 are written, then copied and truncated away before the
+        // source reads them.
+        try fixture.append(Fixture.lines(11...12), to: "app.log")
         try FileManager.default.copyItem(atPath: fixture.path("app.log"), toPath: fixture.path("app.log.1"))
         #expect(truncate(fixture.path("app.log"), 0) == 0)
-        try fixture.append(Fixture.lines(11...13), to: "app.log")
-        try Fixture.collect(from: source, into: &events) { $0.count >= 13 }
+        try fixture.append(Fixture.lines(13...14), to: "app.log")
+        try Fixture.collect(from: source, into: &events) { $0.count >= 14 }
 
-        #expect(Fixture.numbers(events) == Array(1...13))
-        #expect(events.last?.position == .file(path: fixture.path("app.log"), offset: 16))
+        #expect(Fixture.numbers(events) == Array(1...14))
+        #expect(events.last?.position == .file(path: fixture.path("app.log"), offset: 8))
+        #expect(source.linesLost == 0)
+        #expect(source.takeProblems().isEmpty)
+    }
+
+    @Test func aTruncationWithoutACopyRestartsAtZeroAndCountsTheGap() throws {
+        let fixture = try Fixture()
+        try fixture.append("", to: "app.log")
+        let source = try FileTailSource(configuration: fixture.configuration(), checkpoints: [])
+        try fixture.append(Fixture.lines(1...10), to: "app.log")
+        var events = try Fixture.collect(from: source) { $0.count >= 10 }
+
+        try fixture.append(Fixture.lines(11...12), to: "app.log")
+        #expect(truncate(fixture.path("app.log"), 0) == 0)
+        try fixture.append(Fixture.lines(13...14), to: "app.log")
+        try Fixture.collect(from: source, into: &events) { $0.count >= 12 }
+
+        #expect(Fixture.numbers(events) == Array(1...10) + [13, 14])
+        #expect(events.last?.position == .file(path: fixture.path("app.log"), offset: 8))
         #expect(source.linesLost == 1)
         #expect(source.takeProblems().map(\.kind) == [.truncated])
     }

@@ -30,9 +30,10 @@ public struct FileSourceError: Error, Sendable, CustomStringConvertible {
         public static let openFailed = Kind(.openFailed)
         /// Reading a file failed; it is tried again at the next rescan.
         public static let readFailed = Kind(.readFailed)
-        /// A file became shorter than the position read so far, or its bytes before that position changed:
-        /// reading restarted at its beginning, and what was written between the last read and the truncation
-        /// is lost (counted in ``FileTailSource/linesLost``).
+        /// A file became shorter than the position read so far, or its bytes before that position changed,
+        /// and no copy of its old content was found next to it: reading restarted at its beginning, and what
+        /// was written between the last read and the truncation is lost (counted in
+        /// ``FileTailSource/linesLost``). Also reported on start for a file truncated while the agent was stopped.
         public static let truncated = Kind(.truncated)
         /// A checkpointed file was no longer found by its inode on start: what it held after the checkpoint
         /// is lost (counted once).

@@ -38,7 +38,10 @@ import Glibc
 /// has received lines, or the old one was deleted. A writer that never reopens its log (no signal after the
 /// rename) thus keeps being followed into the renamed file instead of losing what it writes. A file that becomes
 /// shorter than what was read, or whose bytes before the read position change (copytruncate), is read again
-/// from its beginning, and the gap is counted in ``linesLost``.
+/// from its beginning; what it held beyond the read position is first read from the copy copytruncate left
+/// next to it (a file named after it with the same first bytes and the same bytes before that position), and
+/// only when there is no such copy is the gap counted in ``linesLost``. Lines written between logrotate's copy
+/// and its truncation are in neither file; no tailer can see them.
 ///
 /// **Lines.** Lines end at `\n` (a `\r` before it is dropped). A line longer than
 /// ``FileSourceConfiguration/maximumLineBytes`` keeps its beginning and is marked truncated; the rest is
@@ -56,8 +59,9 @@ public final class FileTailSource {
     public let configuration: FileSourceConfiguration
     /// Lines read since the source was created, blank ones included.
     public private(set) var linesRead = 0
-    /// Losses detected since the source was created: each truncation, and each checkpointed file found gone
-    /// or rewritten on start, counts once, since how many lines it held is not known.
+    /// Losses detected since the source was created: each truncation whose old content could not be found in
+    /// a copy, and each checkpointed file found gone or rewritten on start, counts once, since how many lines
+    /// were lost is not known.
     public private(set) var linesLost = 0
 
     private static let directoryEvents = UInt32(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)

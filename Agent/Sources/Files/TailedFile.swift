@@ -11,7 +11,10 @@ import Glibc
 ///
 /// Before each read, the last bytes before `readOffset` are read again and compared with the ones kept in
 /// memory: a file that became shorter, or was truncated and rewritten past that point between two reads, is
-/// noticed even when its size alone would not tell.
+/// noticed even when its size alone would not tell. Then, if a sibling named after the file (`app.log.1`)
+/// holds the same first bytes and the same bytes before `readOffset` (the copy that copytruncate made just
+/// before truncating), the rest of the old content is read from that copy before the file is read again
+/// from its beginning; only without such a copy is the gap counted as lost.
 final class TailedFile {
     /// What one read adds to the source's counters and problem list.
     struct Tally {
@@ -80,6 +83,8 @@ final class TailedFile {
     private var skippingRestOfLine = false
     /// The last bytes skipped, which still belong before the next line in the checkpoint's tail.
     private var skippedTail = TailWindow(capacity: tailCapacity)
+    /// The copy of the file's old content being read after a copytruncate, or -1.
+    private var copyDescriptor: Int32 = -1
 
     /// Opens `path` for reading; `nil` when it vanished or is not a regular file.
     static func open(_ path: String) throws(FileSourceError) -> (descriptor: Int32, identity: FileIdentity)? {
@@ -125,6 +130,7 @@ final class TailedFile {
 
     deinit {
         Glibc.close(descriptor)
+        if copyDescriptor >= 0 { Glibc.close(copyDescriptor) }
     }
 
     /// The size of the file now, or `nil` if `fstat` fails.
@@ -216,7 +222,8 @@ final class TailedFile {
         while true {
             if lineBudget <= 0 || byteBudget <= 0 { return .budgetExhausted }
             let seamCount = seam.count
-            let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(readOffset - Int64(seamCount)))
+            let source = copyDescriptor >= 0 ? copyDescriptor : descriptor
+            let count = pread(source, buffer.baseAddress, buffer.count, off_t(readOffset - Int64(seamCount)))
             if count < 0 {
                 let code = errno
                 if code == EINTR { continue }
@@ -225,10 +232,18 @@ final class TailedFile {
             }
             let bytes = UnsafeBufferPointer(rebasing: buffer[..<count])
             if count < seamCount || !seam.equals(UnsafeBufferPointer(rebasing: bytes[..<seamCount])) {
-                restartAfterTruncation(now: now, time: time, tally: &tally, emit: emit)
+                if copyDescriptor < 0, let copy = openCopy() {
+                    copyDescriptor = copy
+                } else {
+                    restartAfterTruncation(gapCounted: true, now: now, time: time, tally: &tally, emit: emit)
+                }
                 continue
             }
             guard count > seamCount else {
+                if copyDescriptor >= 0 {
+                    restartAfterTruncation(gapCounted: false, now: now, time: time, tally: &tally, emit: emit)
+                    continue
+                }
                 atEndOfFile = true
                 return .endOfFile
             }
@@ -244,7 +259,7 @@ final class TailedFile {
             byteBudget -= used
             if used < data.count { return .budgetExhausted }
             // pread returns less than asked only at the end of a regular file.
-            if count < buffer.count {
+            if count < buffer.count, copyDescriptor < 0 {
                 atEndOfFile = true
                 return .endOfFile
             }
@@ -363,24 +378,62 @@ final class TailedFile {
     }
 
     /// The file shrank below, or changed before, the read offset (copytruncate, or a writer that truncates
-    /// its log): emit what was read of the old content, count the gap, and start again at 0.
+    /// its log), and its old content was read to the end of its copy or could not be found: emit what was read
+    /// of the old content, count the gap if there was no copy, and start again at 0.
     private func restartAfterTruncation(
-        now: ContinuousClock.Instant, time: WireTimestamp, tally: inout Tally, emit: (LogEvent) -> Void
+        gapCounted: Bool, now: ContinuousClock.Instant, time: WireTimestamp, tally: inout Tally,
+        emit: (LogEvent) -> Void
     ) {
         emitPartialLine(truncated: true, now: now, time: time, tally: &tally, emit: emit)
         assembler.flush { emit(event($0, time: time)) }
-        tally.linesLost += 1
-        let advice =
-            "It became shorter than the \(readOffset) bytes already read, or its bytes before that point changed "
-            + "(copytruncate rotation, or a writer that truncates its log); reading restarts at its beginning, "
-            + "and lines written between the last read and the truncation may be lost"
-        tally.problems.append(FileSourceError(.truncated, path: path, advice: advice))
+        if copyDescriptor >= 0 {
+            Glibc.close(copyDescriptor)
+            copyDescriptor = -1
+        }
+        if gapCounted {
+            tally.linesLost += 1
+            let advice =
+                "It became shorter than the \(readOffset) bytes already read, or its bytes before that point "
+                + "changed, and no copy of its old content was found next to it; reading restarts at its "
+                + "beginning, and lines written between the last read and the truncation are lost"
+            tally.problems.append(FileSourceError(.truncated, path: path, advice: advice))
+        }
         readOffset = 0
         consumedOffset = 0
         seam.removeAll()
         tail.removeAll()
         tailAtPendingStart = []
         head = []
+    }
+
+    /// Opens the sibling that holds the file's old content up to at least `readOffset`: named after the file
+    /// (`app.log.1`, `app.log-20240501`), another inode, the same first bytes and the same bytes just before
+    /// `readOffset`. `nil` if there is none, or nothing to compare.
+    private func openCopy() -> Int32? {
+        guard !head.isEmpty, readOffset > 0, let slash = path.lastIndex(of: "/") else { return nil }
+        let directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        let name = String(path[path.index(after: slash)...])
+        guard let handle = opendir(directory) else { return nil }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let candidate = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard candidate.hasPrefix(name), candidate != name, UInt64(entry.pointee.d_ino) != identity.inode else {
+                continue
+            }
+            let copy = Glibc.open(directory + "/" + candidate, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            guard copy >= 0 else { continue }
+            var status = stat()
+            if fstat(copy, &status) == 0, status.st_mode & S_IFMT == S_IFREG, Int64(status.st_size) >= readOffset,
+                Self.readBytes(copy, at: 0, count: head.count) == head,
+                Self.readBytes(copy, at: readOffset - Int64(seam.count), count: seam.count) == seam.bytes
+            {
+                return copy
+            }
+            Glibc.close(copy)
+        }
+        return nil
     }
 
     private func extendHead(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int64) {
