@@ -60,6 +60,29 @@ struct FileTailSourceTests {
         #expect(source.openFileCount == 1)
     }
 
+    @Test func theRescanFindsFilesInADirectoryCreatedAfterTheStart() throws {
+        let fixture = try Fixture()
+        var configuration = fixture.configuration(rescanInterval: .seconds(10))
+        configuration.globs = [fixture.path("later/*.log")]
+        let start = ContinuousClock.now
+        let source = try FileTailSource(configuration: configuration, checkpoints: [], now: start)
+        try FileManager.default.createDirectory(atPath: fixture.path("later"), withIntermediateDirectories: false)
+        try fixture.append(Fixture.lines(1...2), to: "later/app.log")
+        var events: [LogEvent] = []
+        // Nothing watches a directory that did not exist: only the rescan can find it.
+        _ = try source.read(maximumEvents: 100) { events.append($0) }
+        #expect(events.isEmpty)
+        source.rescanIfDue(now: start + .seconds(5))
+        _ = try source.read(maximumEvents: 100) { events.append($0) }
+        #expect(events.isEmpty)
+        source.rescanIfDue(now: start + .seconds(10))
+        _ = try source.read(maximumEvents: 100) { events.append($0) }
+        #expect(Fixture.numbers(events) == [1, 2])
+        // From then on the new directory is watched.
+        try fixture.append(Fixture.lines(3...3), to: "later/app.log")
+        try Fixture.collect(from: source, into: &events) { $0.count >= 3 }
+    }
+
     @Test func excludedFilesAreNotRead() throws {
         let fixture = try Fixture()
         var configuration = fixture.configuration()
@@ -174,6 +197,7 @@ struct FileTailSourceTests {
         let later = ContinuousClock.now + .seconds(1)
         try Fixture.collect(from: source, into: &events) { _ in ContinuousClock.now >= later }
         #expect(source.openFileCount == 1)
+        #expect(source.nextDeadline > ContinuousClock.now, "a file kept open must not make the poll loop spin")
         try writer.write(contentsOf: Data(Fixture.lines(4...5).utf8))
         try Fixture.collect(from: source, into: &events) { $0.count >= 5 }
 
@@ -283,6 +307,24 @@ struct FileTailSourceTests {
         #expect(Fixture.numbers(events) == Array(1...120))
         #expect(source.linesLost == 0)
         #expect(source.takeProblems().isEmpty)
+    }
+
+    @Test func aLineWithoutItsLineBreakIsNotCheckpointed() throws {
+        let fixture = try Fixture()
+        try fixture.append("", to: "app.log")
+        let checkpoints: [SourceCheckpoint]
+        do {
+            let source = try FileTailSource(configuration: fixture.configuration(), checkpoints: [])
+            try fixture.append("line 1\nline 2 is half wri", to: "app.log")
+            try Fixture.collect(from: source) { $0.count >= 1 }
+            checkpoints = source.checkpoints()
+        }
+        #expect(checkpoints.compactMap(FileCheckpointState.init).first?.offset == 7)
+        try fixture.append("tten\n", to: "app.log")
+        let source = try FileTailSource(configuration: fixture.configuration(), checkpoints: checkpoints)
+        let events = try Fixture.collect(from: source) { $0.count >= 1 }
+        #expect(Fixture.messages(events) == ["line 2 is half written"])
+        #expect(events[0].position == .file(path: fixture.path("app.log"), offset: 7))
     }
 
     @Test func aPendingTraceIsReadAgainAfterARestartAndEmittedOnce() throws {
