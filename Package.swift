@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "FaultlineAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Agent/Command"
         ),

@@ -7,6 +7,6 @@ struct FaultlineAgentCommand: ParsableCommand {
         commandName: "faultline-agent",
         abstract: "Tail journald and log files, recognise error lines, sign them and ship them to a collector.",
         version: FaultlineVersion.current,
-        subcommands: [ScanCommand.self, CheckConfigCommand.self]
+        subcommands: [RunCommand.self, ScanCommand.self, CheckConfigCommand.self]
     )
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns SIGTERM, SIGINT and SIGHUP into bytes on a pipe, so the agent's single poll loop sees them as one

@@ -9,39 +9,6 @@ import Logging
 /// rather than silently skipped. Without a checkpoint it starts where the settings say (tail by default).
 /// Used from one thread, like the journal handle it owns.
 public final class JournaldSource {
-    /// Where to start without a checkpoint.
-    public enum Start: Sendable, Hashable {
-        /// The oldest entry still in the journal.
-        case head
-        /// Only entries appended from now on.
-        case tail
-        /// Entries logged at or after this time.
-        case since(WireTimestamp)
-    }
-
-    /// What to read.
-    public struct Settings: Sendable {
-        /// A journal directory to read instead of the local journal.
-        public var directory: String?
-        /// Journal files to read instead of the local journal.
-        public var files: [String]
-        /// Unit and identifier matches, and the maximum priority (default `err`, 3).
-        public var filter: JournalFilter
-        /// Where to start without a checkpoint.
-        public var start: Start
-
-        /// Creates settings; the defaults read errors of every unit from the local journal's tail.
-        public init(
-            directory: String? = nil, files: [String] = [], filter: JournalFilter = JournalFilter(maximumPriority: 3),
-            start: Start = .tail
-        ) {
-            self.directory = directory
-            self.files = files
-            self.filter = filter
-            self.start = start
-        }
-    }
-
     /// The checkpoint key of the journald source.
     public static let checkpointKey = "journald"
 
@@ -54,17 +21,19 @@ public final class JournaldSource {
     /// Entries that rotation or vacuum removed before they could be read, or that could not be read.
     public private(set) var linesLost = 0
 
-    /// Opens the journal, applies the matches and seeks to the checkpoint (or to the configured start).
-    public init(settings: Settings, checkpoint: SourceCheckpoint?, logger: Logger) throws {
-        if let directory = settings.directory {
-            reader = try JournalReader(directory: directory)
-        } else if !settings.files.isEmpty {
-            reader = try JournalReader(files: settings.files)
-        } else {
-            reader = try JournalReader()
+    /// Opens the journal, applies the matches (`filter`) and seeks to the checkpoint, or without one to the
+    /// configured start.
+    public init(
+        settings: JournalSourceSettings, filter: JournalFilter, checkpoint: SourceCheckpoint?, logger: Logger
+    ) throws {
+        switch settings.location {
+        case .local: reader = try JournalReader(fieldSizeLimit: settings.maximumMessageBytes)
+        case .directory(let directory):
+            reader = try JournalReader(directory: directory, fieldSizeLimit: settings.maximumMessageBytes)
+        case .files(let files): reader = try JournalReader(files: files, fieldSizeLimit: settings.maximumMessageBytes)
         }
         self.logger = logger
-        try reader.apply(settings.filter)
+        try reader.apply(filter)
         if let saved = checkpoint?.state, !saved.isEmpty {
             do {
                 switch try reader.seek(toCursor: saved) {

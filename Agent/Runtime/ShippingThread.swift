@@ -1,0 +1,77 @@
+import FaultlineCore
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Runs the ``Shipper`` on a thread of its own: libcurl blocks, and so does the spool's SQLite connection,
+/// which the shipper opens for itself (SQLite connections are not shared across threads here).
+final class ShippingThread: @unchecked Sendable {
+    private let spoolPath: String
+    private let spoolConfiguration: Spool.Configuration
+    private let configuration: ShipperConfiguration
+    private let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+    private var thread: pthread_t?
+
+    init(
+        spoolPath: String, spoolConfiguration: Spool.Configuration, configuration: ShipperConfiguration, logger: Logger
+    ) {
+        self.spoolPath = spoolPath
+        self.spoolConfiguration = spoolConfiguration
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Starts the thread.
+    func start() throws {
+        let box = Unmanaged.passRetained(self)
+        var handle = pthread_t()
+        let result = pthread_create(
+            &handle, nil,
+            { context in
+                let shipping = Unmanaged<ShippingThread>.fromOpaque(context!).takeRetainedValue()
+                shipping.body()
+                return nil
+            }, box.toOpaque())
+        guard result == 0 else {
+            box.release()
+            throw RuntimeError.system("pthread_create", errno: result)
+        }
+        thread = handle
+    }
+
+    /// Asks the thread to stop after its current request and waits for it.
+    func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+
+    private func body() {
+        do {
+            let spool = try Spool(path: spoolPath, configuration: spoolConfiguration)
+            let shipper = try Shipper(configuration: configuration, queue: spool, logger: logger)
+            shipper.run(
+                until: { stopRequested.load(ordering: .relaxed) },
+                sleep: { duration in
+                    // Sleep in short steps so that a stop request is seen quickly.
+                    var remaining = duration
+                    while remaining > .zero, !stopRequested.load(ordering: .relaxed) {
+                        let step = min(remaining, .milliseconds(100))
+                        var request = timespec(
+                            tv_sec: Int(step.components.seconds),
+                            tv_nsec: Int(step.components.attoseconds / 1_000_000_000))
+                        nanosleep(&request, nil)
+                        remaining -= step
+                    }
+                })
+        } catch {
+            logger.critical("the shipper cannot start; batches stay in the spool", metadata: ["error": "\(error)"])
+        }
+    }
+}
