@@ -11,7 +11,8 @@ public struct ErrorDetector: Sendable {
     public struct Configuration: Sendable {
         /// Level words, each with its severity; matched in capitals anywhere, in any case in level positions.
         public var levelWords: [String: Severity]
-        /// Substrings that mark an error wherever they appear (case-sensitive).
+        /// Texts that mark an error where a word starts (case-sensitive), such as `Caused by: `; each should
+        /// begin with a letter or digit.
         public var markers: [String]
         /// The least urgent severity reported: `err` by default, `warning` to include warnings.
         public var maximumSeverity: Severity
@@ -32,19 +33,42 @@ public struct ErrorDetector: Sendable {
         }
     }
 
-    private let levelWords: [[UInt8]: Severity]
+    /// A level word, upper-cased, with its first 8 bytes packed for a one-compare lookup.
+    private struct LevelWord: Sendable {
+        var bytes: [UInt8]
+        var packed: UInt64
+        var severity: Severity
+    }
+
+    private let levelWords: [LevelWord]
+    /// Bit `n` set when some level word starts with the letter `A + n`.
+    private let levelInitials: UInt32
     private let longestLevelWord: Int
     private let markers: [[UInt8]]
+    /// Bit `b & 63` set when some marker starts with byte `b`: most words are rejected with one test.
+    private let markerInitials: UInt64
     private let maximumSeverity: Severity
 
     /// Creates a detector.
     public init(configuration: Configuration = .init()) {
-        var words: [[UInt8]: Severity] = [:]
-        for (word, severity) in configuration.levelWords { words[Array(word.uppercased().utf8)] = severity }
-        levelWords = words
-        longestLevelWord = words.keys.map(\.count).max() ?? 0
-        markers = configuration.markers.map { Array($0.utf8) }
+        levelWords = configuration.levelWords.map { word, severity in
+            let bytes = Array(word.uppercased().utf8)
+            return LevelWord(bytes: bytes, packed: Self.pack(bytes.prefix(8)), severity: severity)
+        }
+        levelInitials = levelWords.reduce(0) { mask, word in
+            guard let first = word.bytes.first, ByteClass.isUpper(first) else { return mask }
+            return mask | (1 << UInt32(first - UInt8(ascii: "A")))
+        }
+        longestLevelWord = levelWords.map(\.bytes.count).max() ?? 0
+        markers = configuration.markers.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        markerInitials = markers.reduce(0) { $0 | (1 << UInt64($1[0] & 63)) }
         maximumSeverity = configuration.maximumSeverity
+    }
+
+    private static func pack(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var value: UInt64 = 0
+        for (offset, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(offset)) }
+        return value
     }
 
     /// Whether a journald entry of this `PRIORITY` is reported.
@@ -72,9 +96,13 @@ public struct ErrorDetector: Sendable {
             if index < count, line[index] == UInt8(ascii: ":"), endsWithExceptionName(line, start, index) {
                 consider(.err)
             }
+            if best == nil, markerInitials & (1 << UInt64(line[start] & 63)) != 0, maximumSeverity >= .err,
+                markers.contains(where: { matches($0, in: line, at: start) })
+            {
+                best = .err
+            }
             wordIndex += 1
         }
-        if best == nil, maximumSeverity >= .err, markers.contains(where: { contains(line, $0) }) { best = .err }
         return best
     }
 
@@ -91,15 +119,26 @@ public struct ErrorDetector: Sendable {
     private func levelWord(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, wordIndex: Int) -> Severity? {
         let length = end - start
         guard length >= 3, length <= longestLevelWord else { return nil }
-        var upper = [UInt8](repeating: 0, count: length)
+        let first = line[start]
+        guard ByteClass.isLetter(first), levelInitials & (1 << UInt32((first & ~0x20) &- UInt8(ascii: "A"))) != 0
+        else { return nil }
+        var packed: UInt64 = 0
         var allCapitals = true
-        for offset in 0..<length {
+        for offset in 0..<min(length, 8) {
             let byte = line[start + offset]
             if ByteClass.isLetter(byte), !ByteClass.isUpper(byte) { allCapitals = false }
-            upper[offset] = ByteClass.isLetter(byte) ? byte & ~0x20 : byte
+            packed |= UInt64(ByteClass.isLetter(byte) ? byte & ~0x20 : byte) << (8 * UInt64(offset))
         }
-        guard let severity = levelWords[upper] else { return nil }
-        if allCapitals || isLevelPosition(line, start, end, wordIndex: wordIndex) { return severity }
+        for word in levelWords where word.packed == packed && word.bytes.count == length {
+            if length > 8 {
+                for offset in 8..<length {
+                    let byte = line[start + offset]
+                    if ByteClass.isLetter(byte), !ByteClass.isUpper(byte) { allCapitals = false }
+                    if (ByteClass.isLetter(byte) ? byte & ~0x20 : byte) != word.bytes[offset] { return nil }
+                }
+            }
+            return allCapitals || isLevelPosition(line, start, end, wordIndex: wordIndex) ? word.severity : nil
+        }
         return nil
     }
 
@@ -145,20 +184,9 @@ public struct ErrorDetector: Sendable {
         return false
     }
 
-    private func contains(_ line: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard needle.count > 0, line.count >= needle.count else { return false }
-        var index = 0
-        while index + needle.count <= line.count {
-            if line[index] == needle[0] {
-                var equal = true
-                for offset in 1..<needle.count where line[index + offset] != needle[offset] {
-                    equal = false
-                    break
-                }
-                if equal { return true }
-            }
-            index += 1
-        }
-        return false
+    private func matches(_ marker: [UInt8], in line: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
+        guard start + marker.count <= line.count else { return false }
+        for offset in 0..<marker.count where line[start + offset] != marker[offset] { return false }
+        return true
     }
 }
