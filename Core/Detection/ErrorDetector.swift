@@ -33,35 +33,38 @@ public struct ErrorDetector: Sendable {
         }
     }
 
-    /// A level word, upper-cased, with its first 8 bytes packed for a one-compare lookup.
-    private struct LevelWord: Sendable {
-        var bytes: [UInt8]
-        var packed: UInt64
-        var severity: Severity
-    }
-
-    private let levelWords: [LevelWord]
+    /// The level words, upper-cased, in parallel arrays: their first 8 bytes packed for a one-compare lookup
+    /// (the loop over them touches plain integers only), their lengths, severities and whole bytes.
+    private let levelPacked: [UInt64]
+    private let levelLengths: [Int]
+    private let levelSeverities: [Severity]
+    private let levelBytes: [[UInt8]]
     /// Bit `n` set when some level word starts with the letter `A + n`.
     private let levelInitials: UInt32
     private let longestLevelWord: Int
     private let markers: [[UInt8]]
-    /// Bit `b & 63` set when some marker starts with byte `b`: most words are rejected with one test.
-    private let markerInitials: UInt64
+    /// Bit `b` set when some marker starts with the ASCII byte `b`: most words are rejected with one test.
+    private let markerInitials: (low: UInt64, high: UInt64)
     private let maximumSeverity: Severity
 
     /// Creates a detector.
     public init(configuration: Configuration = .init()) {
-        levelWords = configuration.levelWords.map { word, severity in
-            let bytes = Array(word.uppercased().utf8)
-            return LevelWord(bytes: bytes, packed: Self.pack(bytes.prefix(8)), severity: severity)
-        }
-        levelInitials = levelWords.reduce(0) { mask, word in
-            guard let first = word.bytes.first, ByteClass.isUpper(first) else { return mask }
+        let words = configuration.levelWords.sorted { $0.key < $1.key }
+        levelBytes = words.map { Array($0.key.uppercased().utf8) }
+        levelPacked = levelBytes.map { Self.pack($0.prefix(8)) }
+        levelLengths = levelBytes.map(\.count)
+        levelSeverities = words.map(\.value)
+        levelInitials = levelBytes.reduce(0) { mask, bytes in
+            guard let first = bytes.first, ByteClass.isUpper(first) else { return mask }
             return mask | (1 << UInt32(first - UInt8(ascii: "A")))
         }
-        longestLevelWord = levelWords.map(\.bytes.count).max() ?? 0
+        longestLevelWord = levelLengths.max() ?? 0
         markers = configuration.markers.map { Array($0.utf8) }.filter { !$0.isEmpty }
-        markerInitials = markers.reduce(0) { $0 | (1 << UInt64($1[0] & 63)) }
+        markerInitials = markers.reduce((0, 0)) { mask, marker in
+            let first = marker[0]
+            guard first < 128 else { return mask }
+            return first < 64 ? (mask.low | 1 << UInt64(first), mask.high) : (mask.low, mask.high | 1 << UInt64(first - 64))
+        }
         maximumSeverity = configuration.maximumSeverity
     }
 
@@ -96,7 +99,7 @@ public struct ErrorDetector: Sendable {
             if index < count, line[index] == UInt8(ascii: ":"), endsWithExceptionName(line, start, index) {
                 consider(.err)
             }
-            if best == nil, markerInitials & (1 << UInt64(line[start] & 63)) != 0, maximumSeverity >= .err,
+            if best == nil, isMarkerInitial(line[start]), maximumSeverity >= .err,
                 markers.contains(where: { matches($0, in: line, at: start) })
             {
                 best = .err
@@ -112,6 +115,13 @@ public struct ErrorDetector: Sendable {
         return copy.withUTF8 { detect($0) }
     }
 
+    @inline(__always)
+    private func isMarkerInitial(_ byte: UInt8) -> Bool {
+        if byte < 64 { return markerInitials.low & (1 << UInt64(byte)) != 0 }
+        return byte < 128 && markerInitials.high & (1 << UInt64(byte - 64)) != 0
+    }
+
+    @inline(__always)
     private static func isWordByte(_ byte: UInt8) -> Bool {
         ByteClass.isAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte >= 0x80
     }
@@ -129,15 +139,15 @@ public struct ErrorDetector: Sendable {
             if ByteClass.isLetter(byte), !ByteClass.isUpper(byte) { allCapitals = false }
             packed |= UInt64(ByteClass.isLetter(byte) ? byte & ~0x20 : byte) << (8 * UInt64(offset))
         }
-        for word in levelWords where word.packed == packed && word.bytes.count == length {
+        for index in levelPacked.indices where levelPacked[index] == packed && levelLengths[index] == length {
             if length > 8 {
                 for offset in 8..<length {
                     let byte = line[start + offset]
                     if ByteClass.isLetter(byte), !ByteClass.isUpper(byte) { allCapitals = false }
-                    if (ByteClass.isLetter(byte) ? byte & ~0x20 : byte) != word.bytes[offset] { return nil }
+                    if (ByteClass.isLetter(byte) ? byte & ~0x20 : byte) != levelBytes[index][offset] { return nil }
                 }
             }
-            return allCapitals || isLevelPosition(line, start, end, wordIndex: wordIndex) ? word.severity : nil
+            return allCapitals || isLevelPosition(line, start, end, wordIndex: wordIndex) ? levelSeverities[index] : nil
         }
         return nil
     }
@@ -173,15 +183,18 @@ public struct ErrorDetector: Sendable {
 
     /// `...Exception` or `...Error` with a capital before it, e.g. `IOException`, `KeyError`.
     private func endsWithExceptionName(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        for suffix in [Array("Exception".utf8), Array("Error".utf8)] where end - start >= suffix.count {
-            var equal = true
-            for offset in 0..<suffix.count where line[end - suffix.count + offset] != suffix[offset] {
-                equal = false
-                break
-            }
-            if equal { return true }
+        guard end - start >= 5, line[end - 1] == UInt8(ascii: "n") || line[end - 1] == UInt8(ascii: "r") else {
+            return false
         }
-        return false
+        return endsWith(line, start, end, "Exception") || endsWith(line, start, end, "Error")
+    }
+
+    private func endsWith(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ suffix: StaticString) -> Bool {
+        suffix.withUTF8Buffer { suffix in
+            guard end - start >= suffix.count else { return false }
+            for offset in 0..<suffix.count where line[end - suffix.count + offset] != suffix[offset] { return false }
+            return true
+        }
     }
 
     private func matches(_ marker: [UInt8], in line: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
