@@ -76,6 +76,8 @@ let package = Package(
             dependencies: [
                 "FaultlineCollector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Collector/Command"
         ),
