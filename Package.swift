@@ -99,6 +99,14 @@ let package = Package(
             dependencies: ["FaultlineAgent"],
             path: "Tests/FaultlineAgentTests"
         ),
+        .testTarget(
+            name: "FaultlineCollectorTests",
+            dependencies: [
+                "FaultlineCollector",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/FaultlineCollectorTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
