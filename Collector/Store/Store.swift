@@ -12,8 +12,8 @@ import SQLiteKit
 /// hold the same values.
 ///
 /// On SQLite the store keeps one connection for writing and a pool for reading: SQLite has one writer at a
-/// time anyway, and queueing writers for one connection, rather than letting several wait for the file's
-/// lock, keeps the thread pool free. Write transactions start with `BEGIN IMMEDIATE`, so a transaction never
+/// time anyway, and writers queued for one connection wait in the store, not in SQLite's busy handler on a
+/// blocked thread. Write transactions start with `BEGIN IMMEDIATE`, so a transaction never
 /// has to upgrade a read lock (which fails at once in WAL mode). On PostgreSQL every connection can write;
 /// the invariants that several collectors must respect are enforced by the database (unique keys, the
 /// partial unique index on open tickets, advisory locks around grouping and migrations).
@@ -185,7 +185,7 @@ public final class Store: @unchecked Sendable {
         logger: Logger,
         _ body: (any SQLDatabase) async throws -> Result,
         database: (Source.Connection) -> any SQLDatabase
-    ) async throws -> Result {
+    ) async throws -> Result where Source.Connection: Sendable {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
             let result = try await body(database(connection))
