@@ -12,6 +12,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
     ],
     targets: [
         // C modules: the system libraries the agent talks to directly.
@@ -55,7 +60,15 @@ let package = Package(
         // The collector.
         .target(
             name: "FaultlineCollector",
-            dependencies: ["FaultlineCore"],
+            dependencies: [
+                "FaultlineCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Collector",
             exclude: ["Command"]
         ),
@@ -64,6 +77,8 @@ let package = Package(
             dependencies: [
                 "FaultlineCollector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Collector/Command"
         ),
@@ -84,6 +99,14 @@ let package = Package(
             name: "FaultlineAgentTests",
             dependencies: ["FaultlineAgent"],
             path: "Tests/FaultlineAgentTests"
+        ),
+        .testTarget(
+            name: "FaultlineCollectorTests",
+            dependencies: [
+                "FaultlineCollector",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/FaultlineCollectorTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,283 @@
+import Crypto
+import FaultlineCore
+import SQLKit
+
+/// Places a batch's fingerprints in groups inside the ingest transaction, and writes the fingerprints, the
+/// groups and the merges that result.
+///
+/// The Core ``GroupingStage`` decides; this type gives it the right state. Sources never share a group, so
+/// there is one stage per source identity. How several collectors stay consistent:
+///
+/// 1. The transaction locks the batch's sources, in sorted order (PostgreSQL: one advisory transaction lock
+///    per source; SQLite: `BEGIN IMMEDIATE` already makes writers take turns). Two collectors never group
+///    the same source at the same time.
+/// 2. Under the lock it reads each source's `grouping_sources.revision`. A stage cached at that revision is
+///    the database's state; otherwise the stage is rebuilt by replaying the source's fingerprints in order
+///    of arrival (`fingerprints.id`), those a batch brought together added together, exactly as they were
+///    added the first time, which gives the same groups and the same survivors.
+/// 3. New fingerprints are added; merges between groups the database already had are recorded
+///    (`group_merges`), absorbed groups point to their survivor, their fingerprints and hourly occurrences
+///    move to it. Groups founded and absorbed within one batch never reach the database.
+/// 4. The revision goes up with any new fingerprint; the stage is cached only once the transaction commits.
+struct BatchGrouping {
+    /// The result of placing a batch.
+    struct Placement {
+        /// The group of each fingerprint of the batch, after the batch.
+        var groupOf: [Fingerprint: GroupID] = [:]
+        /// Groups the batch created.
+        var newGroups: Set<GroupID> = []
+        /// Merges of groups the database had, as the stage decided them.
+        var merges: [GroupMerge] = []
+        /// The stages to cache once the transaction commits.
+        var stagesToCache: [(source: String, revision: Int64, stage: GroupingStage)] = []
+    }
+
+    let store: Store
+    let database: any SQLDatabase
+
+    /// Places `reports`, of the batch `batchID`, received at `now`.
+    func place(_ reports: [FingerprintReport], batchID: String, now: WireTimestamp) async throws -> Placement {
+        let reports = try await withStoredSources(reports)
+        let sources = Set(reports.map(\.sourceIdentity)).sorted()
+        try await lock(sources)
+        var placement = Placement()
+        for source in sources {
+            try await place(
+                reports.filter { $0.sourceIdentity == source }, of: source, batchID: batchID, now: now,
+                into: &placement)
+        }
+        return placement
+    }
+
+    /// The reports, each with the source its fingerprint was first stored under: a fingerprint belongs to
+    /// one source forever, even if an agent later reports it under another name.
+    private func withStoredSources(_ reports: [FingerprintReport]) async throws -> [FingerprintReport] {
+        guard !reports.isEmpty else { return reports }
+        let rows = try await database.raw(
+            """
+            SELECT fingerprint, source_identity FROM fingerprints
+            WHERE fingerprint IN (\(binds: reports.map(\.fingerprint.description)))
+            """
+        ).all()
+        var stored: [String: String] = [:]
+        for row in rows {
+            stored[try row.decode(column: "fingerprint", as: String.self)] =
+                try row.decode(column: "source_identity", as: String.self)
+        }
+        return reports.map { report in
+            var report = report
+            report.sourceIdentity = stored[report.fingerprint.description] ?? report.sourceIdentity
+            return report
+        }
+    }
+
+    /// Takes the grouping lock of each source, in a fixed order so that two transactions cannot deadlock.
+    private func lock(_ sources: [String]) async throws {
+        guard store.engine == .postgresql else { return }
+        for key in Set(sources.map(Self.lockKey)).sorted() {
+            try await database.raw("SELECT pg_advisory_xact_lock(\(bind: key))").run()
+        }
+    }
+
+    /// The advisory lock key of a source: the first 8 bytes of a SHA-256, the same in every collector.
+    static func lockKey(_ source: String) -> Int64 {
+        let digest = Array(SHA256.hash(data: Array("faultline.grouping:\(source)".utf8)))
+        return digest.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
+    }
+
+    private func place(
+        _ reports: [FingerprintReport], of source: String, batchID: String, now: WireTimestamp,
+        into placement: inout Placement
+    ) async throws {
+        try await database.raw(
+            """
+            INSERT INTO grouping_sources (source_identity, revision) VALUES (\(bind: source), 0)
+            ON CONFLICT (source_identity) DO NOTHING
+            """
+        ).run()
+        let revision = try await database.raw(
+            "SELECT revision FROM grouping_sources WHERE source_identity = \(bind: source)"
+        ).first()!.decode(column: "revision", as: Int64.self)
+
+        let cached = store.groupingCache.stage(for: source, revision: revision)
+        var stage: GroupingStage
+        if let cached {
+            stage = cached
+        } else {
+            stage = try await loadStage(of: source)
+        }
+        let groupsBefore = Set(stage.groupIDs)
+        let newReports = reports.filter { stage.group(of: $0.fingerprint) == nil }
+        let merges = stage.add(
+            newReports.map { GroupingStage.Entry(fingerprint: $0.fingerprint, template: $0.template, source: source) })
+
+        for merge in merges {
+            let absorbed = merge.absorbed.filter(groupsBefore.contains)
+            guard !absorbed.isEmpty else { continue }
+            precondition(groupsBefore.contains(merge.survivor), "a merge's survivor is its oldest group")
+            try await recordMerge(
+                GroupMerge(survivor: merge.survivor, absorbed: absorbed, template: merge.template),
+                batchID: batchID, now: now)
+            placement.merges.append(GroupMerge(survivor: merge.survivor, absorbed: absorbed, template: merge.template))
+        }
+
+        var activity: [GroupID: (count: Int, firstSeen: WireTimestamp, lastSeen: WireTimestamp)] = [:]
+        for report in reports {
+            let group = stage.group(of: report.fingerprint)!
+            placement.groupOf[report.fingerprint] = group
+            if let seen = activity[group] {
+                activity[group] = (
+                    seen.count + report.count, min(seen.firstSeen, report.firstSeen),
+                    max(seen.lastSeen, report.lastSeen)
+                )
+            } else {
+                activity[group] = (report.count, report.firstSeen, report.lastSeen)
+            }
+        }
+        for (group, seen) in activity.sorted(by: { $0.key < $1.key }) {
+            if !groupsBefore.contains(group) {
+                placement.newGroups.insert(group)
+            }
+            try await database.raw(
+                """
+                INSERT INTO error_groups (id, source_identity, template, first_seen, last_seen, count, created_at)
+                VALUES (\(bind: group.description), \(bind: source), \(bind: stage.template(of: group) ?? ""),
+                    \(bind: seen.firstSeen.microseconds), \(bind: seen.lastSeen.microseconds),
+                    \(bind: Int64(seen.count)), \(bind: now.microseconds))
+                ON CONFLICT (id) DO UPDATE SET
+                    count = error_groups.count + excluded.count,
+                    first_seen = CASE WHEN excluded.first_seen < error_groups.first_seen
+                        THEN excluded.first_seen ELSE error_groups.first_seen END,
+                    last_seen = CASE WHEN excluded.last_seen > error_groups.last_seen
+                        THEN excluded.last_seen ELSE error_groups.last_seen END,
+                    template = excluded.template
+                """
+            ).run()
+        }
+
+        // New fingerprints are inserted in the order they were added to the stage: `id` is the replay order.
+        for report in reports {
+            try await database.raw(
+                """
+                INSERT INTO fingerprints (fingerprint, algorithm, source_kind, source_identity, template, severity,
+                    group_id, introduced_by_batch, first_seen, last_seen, count)
+                VALUES (\(bind: report.fingerprint.description), \(bind: Int64(report.algorithm)),
+                    \(bind: report.sourceKind), \(bind: source), \(bind: report.template), \(bind: report.severity),
+                    \(bind: placement.groupOf[report.fingerprint]!.description), \(bind: batchID),
+                    \(bind: report.firstSeen.microseconds), \(bind: report.lastSeen.microseconds),
+                    \(bind: Int64(report.count)))
+                ON CONFLICT (fingerprint) DO UPDATE SET
+                    count = fingerprints.count + excluded.count,
+                    first_seen = CASE WHEN excluded.first_seen < fingerprints.first_seen
+                        THEN excluded.first_seen ELSE fingerprints.first_seen END,
+                    last_seen = CASE WHEN excluded.last_seen > fingerprints.last_seen
+                        THEN excluded.last_seen ELSE fingerprints.last_seen END
+                """
+            ).run()
+        }
+
+        if !newReports.isEmpty {
+            try await database.raw(
+                "UPDATE grouping_sources SET revision = \(bind: revision + 1) WHERE source_identity = \(bind: source)"
+            ).run()
+            placement.stagesToCache.append((source, revision + 1, stage))
+        } else if cached == nil {
+            placement.stagesToCache.append((source, revision, stage))
+        }
+    }
+
+    /// Rebuilds the stage of `source` from the database: its fingerprints in order of arrival, those of one
+    /// batch added together.
+    private func loadStage(of source: String) async throws -> GroupingStage {
+        let rows = try await database.raw(
+            """
+            SELECT fingerprint, template, introduced_by_batch, group_id FROM fingerprints
+            WHERE source_identity = \(bind: source) ORDER BY id
+            """
+        ).all()
+        var stage = GroupingStage()
+        var entries: [GroupingStage.Entry] = []
+        var entriesBatch: String?
+        var storedGroups: [(Fingerprint, String)] = []
+        for row in rows {
+            let text = try row.decode(column: "fingerprint", as: String.self)
+            guard let fingerprint = Fingerprint(hex: text) else { continue }
+            let batch = try row.decode(column: "introduced_by_batch", as: String.self)
+            if batch != entriesBatch, !entries.isEmpty {
+                stage.add(entries)
+                entries.removeAll()
+            }
+            entriesBatch = batch
+            entries.append(
+                .init(
+                    fingerprint: fingerprint, template: try row.decode(column: "template", as: String.self),
+                    source: source)
+            )
+            storedGroups.append((fingerprint, try row.decode(column: "group_id", as: String.self)))
+        }
+        stage.add(entries)
+        let disagreements = storedGroups.filter { stage.group(of: $0.0)?.description != $0.1 }
+        if let first = disagreements.first {
+            // The database stays the truth for the fingerprints it has; only new merges are decided anew.
+            store.logger.error(
+                "replaying the grouping stage gave other groups than the database holds",
+                metadata: [
+                    "grouping.source": "\(source)", "grouping.disagreements": "\(disagreements.count)",
+                    "fingerprint": "\(first.0)",
+                ])
+        }
+        return stage
+    }
+
+    /// Writes a merge: the survivor takes the absorbed groups' counts, fingerprints and hourly occurrences;
+    /// each absorbed group (and any group it had absorbed before) points to the survivor.
+    private func recordMerge(_ merge: GroupMerge, batchID: String, now: WireTimestamp) async throws {
+        let survivor = merge.survivor.description
+        let absorbed = merge.absorbed.map(\.description)
+        let totals = try await database.raw(
+            """
+            SELECT CAST(SUM(count) AS BIGINT) AS count, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen
+            FROM error_groups WHERE id IN (\(binds: absorbed))
+            """
+        ).first()!
+        let count = try totals.decode(column: "count", as: Int64.self)
+        let firstSeen = try totals.decode(column: "first_seen", as: Int64.self)
+        let lastSeen = try totals.decode(column: "last_seen", as: Int64.self)
+        try await database.raw(
+            """
+            UPDATE error_groups SET
+                count = count + \(bind: count),
+                first_seen = CASE WHEN first_seen < \(bind: firstSeen) THEN first_seen ELSE \(bind: firstSeen) END,
+                last_seen = CASE WHEN last_seen > \(bind: lastSeen) THEN last_seen ELSE \(bind: lastSeen) END,
+                template = \(bind: merge.template)
+            WHERE id = \(bind: survivor)
+            """
+        ).run()
+        for group in absorbed {
+            try await database.raw(
+                """
+                UPDATE error_groups SET merged_into = \(bind: survivor)
+                WHERE id = \(bind: group) OR merged_into = \(bind: group)
+                """
+            ).run()
+            try await database.raw(
+                "UPDATE fingerprints SET group_id = \(bind: survivor) WHERE group_id = \(bind: group)"
+            ).run()
+            try await database.raw(
+                """
+                INSERT INTO occurrences (group_id, host_id, hour_start, count)
+                SELECT \(bind: survivor), host_id, hour_start, count FROM occurrences WHERE group_id = \(bind: group)
+                ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET count = occurrences.count + excluded.count
+                """
+            ).run()
+            try await database.raw("DELETE FROM occurrences WHERE group_id = \(bind: group)").run()
+            try await database.raw(
+                """
+                INSERT INTO group_merges (survivor, absorbed, template, batch_id, merged_at)
+                VALUES (\(bind: survivor), \(bind: group), \(bind: merge.template), \(bind: batchID),
+                    \(bind: now.microseconds))
+                """
+            ).run()
+        }
+    }
+}
