@@ -74,6 +74,8 @@ public final class AgentRuntime {
     private var reportedLost = 0
     /// Checkpoint keys the spool holds, so the rows of files that are gone can be dropped.
     private var savedKeys: Set<String> = []
+    /// The checkpoints of the last commit: a quiet window with the same ones writes nothing.
+    private var lastCheckpoints: [SourceCheckpoint] = []
 
     /// Opens the spool; `reload` re-reads the configuration on SIGHUP.
     public init(settings: Settings, logger: Logger, reload: @escaping () throws -> Settings) throws {
@@ -106,10 +108,13 @@ public final class AgentRuntime {
             let now = WireTimestamp.now()
             var wait = nextFlush.microseconds - now.microseconds
             if let watchdog = nextWatchdog { wait = min(wait, watchdog.microseconds - now.microseconds) }
+            for source in sources {
+                if let tick = source.timeUntilNextTick { wait = min(wait, Self.microseconds(tick)) }
+            }
             let full = (try? spool.isFull) ?? false
             if full { wait = min(wait, 500_000) }
             if moreWaiting && !full { wait = 0 }
-            waitForInput(signals: signals, sources: full ? [] : sources, microseconds: max(0, min(wait, 1_000_000)))
+            waitForInput(signals: signals, sources: full ? [] : sources, microseconds: max(0, wait))
 
             switch signals.take() {
             case .stop?:
@@ -187,7 +192,7 @@ public final class AgentRuntime {
         for source in sources {
             descriptors.append(pollfd(fd: source.pollDescriptor, events: source.pollEvents, revents: 0))
         }
-        _ = poll(&descriptors, nfds_t(descriptors.count), Int32(microseconds / 1000))
+        _ = poll(&descriptors, nfds_t(descriptors.count), Int32(clamping: (microseconds + 999) / 1000))
     }
 
     // MARK: - Flush
@@ -211,9 +216,10 @@ public final class AgentRuntime {
             try spool.commit(
                 window: window, groups: groups, health: health, sender: sender, checkpoints: checkpoints,
                 forgetting: Array(forgetting))
-        } else {
+        } else if checkpoints != lastCheckpoints || !forgetting.isEmpty || health != Batch.Health() {
             try spool.commitCheckpointsOnly(checkpoints, health: health, forgetting: Array(forgetting))
         }
+        lastCheckpoints = checkpoints
         savedKeys = savedKeys.subtracting(forgetting).union(current)
         reportedLost = lost
         windowStart = now
@@ -252,9 +258,12 @@ public final class AgentRuntime {
     }
 
     private func deadline(after duration: Duration) -> WireTimestamp {
+        WireTimestamp(microseconds: WireTimestamp.now().microseconds + Self.microseconds(duration))
+    }
+
+    private static func microseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        return WireTimestamp(
-            microseconds: WireTimestamp.now().microseconds + seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 
     private static func makeDirectory(_ path: String) throws {

@@ -15,6 +15,8 @@ protocol PolledSource: AnyObject {
     func read(maximumEvents: Int, emit: (LogEvent) -> Void) throws -> Bool
     /// Timed work: rescans, multi-line events whose wait expired.
     func tick(now: WireTimestamp, emit: (LogEvent) -> Void) throws
+    /// How long the loop may sleep before ``tick(now:emit:)`` has work to do; `nil` for never.
+    var timeUntilNextTick: Duration? { get }
     /// The positions to save with the next batch.
     func checkpoints() -> [SourceCheckpoint]
     /// Lines (entries) lost so far: rotated or vacuumed away before they were read.
@@ -27,6 +29,8 @@ protocol PolledSource: AnyObject {
 
 extension JournaldSource: PolledSource {
     func tick(now: WireTimestamp, emit: (LogEvent) -> Void) throws {}
+
+    var timeUntilNextTick: Duration? { nil }
 
     func owns(checkpointKey: String) -> Bool { checkpointKey == Self.checkpointKey }
 
@@ -45,6 +49,8 @@ extension FileTailSource: PolledSource {
         rescanIfDue(now: instant)
         flushPendingMultiline(now: instant, emit: emit)
     }
+
+    var timeUntilNextTick: Duration? { max(.zero, ContinuousClock.now.duration(to: nextDeadline)) }
 
     func owns(checkpointKey: String) -> Bool { owns(SourceCheckpoint(key: checkpointKey, state: "")) }
 

@@ -62,7 +62,7 @@ final class ShippingThread: @unchecked Sendable {
                     // Sleep in short steps so that a stop request is seen quickly.
                     var remaining = duration
                     while remaining > .zero, !stopRequested.load(ordering: .relaxed) {
-                        let step = min(remaining, .milliseconds(100))
+                        let step = min(remaining, .milliseconds(250))
                         var request = timespec(
                             tv_sec: Int(step.components.seconds),
                             tv_nsec: Int(step.components.attoseconds / 1_000_000_000))
