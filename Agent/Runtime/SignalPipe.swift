@@ -30,6 +30,14 @@ final class SignalPipe {
         }
         readDescriptor = descriptors[0]
         Self.writeDescriptor = descriptors[1]
+        // The signal mask survives exec: a parent that blocks these signals (as the worker threads of many
+        // runtimes do) would otherwise leave SIGTERM and SIGHUP pending forever. Threads started later inherit
+        // the unblocked mask.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, signal) }
+        let unblocked = pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+        guard unblocked == 0 else { throw RuntimeError.system("pthread_sigmask", errno: unblocked) }
         for signal in [SIGTERM, SIGINT, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in

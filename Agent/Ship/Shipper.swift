@@ -114,7 +114,9 @@ public final class Shipper {
                 }
             }
         }
-        return scheduleRetry(of: batch, after: failures, now: now)
+        // Waits count from the last answer, not from before the requests: `Retry-After` is relative to the
+        // response, and a slow collector (or a failover through several) may take seconds to give it.
+        return scheduleRetry(of: batch, after: failures, now: max(now, clock()))
     }
 
     /// Ships batches until `stop` returns true: sends while batches are due, and otherwise sleeps until the
