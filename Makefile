@@ -7,7 +7,7 @@ APT_PACKAGES := pkg-config libsystemd-dev libcurl4-openssl-dev libsqlite3-dev zl
 	systemd systemd-journal-remote python3 python3-venv openssl postgresql
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps run test bench bench-signatures clean
+.PHONY: deps run test bench bench-signatures bench-agent clean
 
 ## Install the system packages the build and the tests need.
 deps:
@@ -25,7 +25,7 @@ test: deps
 	$(SWIFT) test --skip-build
 
 ## Every benchmark.
-bench: bench-signatures
+bench: bench-signatures bench-agent
 
 ## Signature quality (grouping accuracy on Loghub) and speed, side by side with drain3.
 bench-signatures: deps
@@ -35,6 +35,13 @@ bench-signatures: deps
 		--agent "$(RELEASE_BIN)/faultline-agent" \
 		--speed-bench "$(RELEASE_BIN)/faultline-signature-bench" \
 		--datasets "$(or $(DATASETS),../shared/datasets/loghub_2k)"
+
+## The agent's pipeline throughput beside `cat`, idle CPU and RSS with 100 files, static binary size.
+bench-agent: deps
+	$(SWIFT) build -c release --product faultline-agent
+	$(SWIFT) build -c release --product faultline-agent --static-swift-stdlib --scratch-path .build-static
+	python3 Tests/Benchmarks/bench_agent.py --agent "$(RELEASE_BIN)/faultline-agent" \
+		--static-agent "$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/faultline-agent"
 
 clean:
 	rm -rf .build
