@@ -1,7 +1,8 @@
 /// A 64-bit error signature, printed as 16 lower-case hex digits.
 ///
-/// It is computed with FNV-1a 64 (a fixed, documented hash) over the algorithm version, the source
-/// identity and the template, so it is the same in every process, on every host and in every run.
+/// It is computed with XXH64 (a fixed, documented hash) over the algorithm version, the source identity and
+/// the template (see ``Fingerprinter/fingerprint(template:source:)``), so it is the same in every process, on
+/// every host and in every run.
 public struct Fingerprint: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The hash value.
     public var rawValue: UInt64

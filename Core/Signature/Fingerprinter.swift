@@ -47,20 +47,15 @@ public struct Fingerprinter: Sendable {
         return copy.withUTF8 { sign($0, source: source) }
     }
 
-    /// The fingerprint of a template: FNV-1a 64 over the algorithm version, a NUL, the source identity,
-    /// a NUL, and the template's UTF-8 bytes.
+    /// The fingerprint of a template: XXH64 of the template's UTF-8 bytes, seeded with the XXH64 of the
+    /// algorithm version byte, a NUL and the source identity's UTF-8 bytes.
+    ///
+    /// In Python: `xxh64(template, seed=xxh64(bytes([version, 0]) + source).intdigest()).intdigest()`.
     public static func fingerprint(template: String, source: String) -> Fingerprint {
-        var hash = FNV1a()
-        hash.combine(UInt8(truncatingIfNeeded: algorithmVersion))
-        hash.combine(0)
-        var source = source
-        source.withUTF8 { hash.combine($0) }
-        hash.combine(0)
-        if let done: Void = template.utf8.withContiguousStorageIfAvailable({ hash.combine($0) }) {
-            _ = done
-        } else {
-            hash.combine(template.utf8)
-        }
-        return Fingerprint(rawValue: hash.value)
+        var prefix: [UInt8] = [UInt8(truncatingIfNeeded: algorithmVersion), 0]
+        prefix.append(contentsOf: source.utf8)
+        let seed = prefix.withUnsafeBufferPointer { XXHash64.hash($0) }
+        var template = template
+        return Fingerprint(rawValue: template.withUTF8 { XXHash64.hash($0, seed: seed) })
     }
 }

