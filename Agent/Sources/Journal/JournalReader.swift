@@ -242,15 +242,7 @@ public final class JournalReader {
 
     /// Acknowledges a change signalled on ``pollDescriptor`` and tells what it was, without blocking.
     public func process() throws -> Change {
-        let result = sd_journal_process(handle)
-        switch Int(result) {
-        case Int(SD_JOURNAL_APPEND): return .appended
-        case Int(SD_JOURNAL_INVALIDATE): return .invalidated
-        case _ where result >= 0: return .none
-        default:
-            let advice = "The journal can no longer be watched; reopen the reader"
-            throw JournalError(.waitFailed, call: "sd_journal_process", result: result, advice: advice)
-        }
+        try change(sd_journal_process(handle), call: "sd_journal_process")
     }
 
     /// Blocks until the journal changes or `timeout` passes, then tells what changed.
@@ -261,14 +253,18 @@ public final class JournalReader {
         let (seconds, attoseconds) = timeout.components
         let microseconds =
             seconds < 0 ? 0 : UInt64(seconds) * 1_000_000 + UInt64(max(attoseconds, 0)) / 1_000_000_000_000
-        let result = sd_journal_wait(handle, microseconds)
+        return try change(sd_journal_wait(handle, microseconds), call: "sd_journal_wait")
+    }
+
+    /// What a result of `sd_journal_process` or `sd_journal_wait` says happened.
+    private func change(_ result: Int32, call: String) throws -> Change {
         switch Int(result) {
         case Int(SD_JOURNAL_APPEND): return .appended
         case Int(SD_JOURNAL_INVALIDATE): return .invalidated
         case _ where result >= 0: return .none
         default:
             let advice = "The journal can no longer be watched; reopen the reader"
-            throw JournalError(.waitFailed, call: "sd_journal_wait", result: result, advice: advice)
+            throw JournalError(.waitFailed, call: call, result: result, advice: advice)
         }
     }
 
