@@ -30,7 +30,8 @@ struct TicketShowCommand: AsyncParsableCommand {
         }
         print("Clients:     \(detail.clients.joined(separator: ", "))")
         for host in detail.hosts {
-            print("Host:        \(host.client)/\(EscapedText.terminal(host.name)) \(host.firstSeen) .. \(host.lastSeen)")
+            print(
+                "Host:        \(host.client)/\(EscapedText.terminal(host.name)) \(host.firstSeen) .. \(host.lastSeen)")
         }
         print("")
         for event in detail.history {

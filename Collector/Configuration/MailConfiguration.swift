@@ -79,7 +79,8 @@ public struct MailConfiguration: Sendable {
         if !passwordFile.isEmpty {
             guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
                 throw table.invalidValue(
-                    "password_file", "cannot read \"\(passwordFile)\"; check that it exists and that the collector may read it")
+                    "password_file",
+                    "cannot read \"\(passwordFile)\"; check that it exists and that the collector may read it")
             }
             password = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }

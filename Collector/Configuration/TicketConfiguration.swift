@@ -70,8 +70,10 @@ public struct TicketConfiguration: Sendable {
         let window = try table.duration("threshold_window", default: defaults.thresholdWindow)
         let validation = try table.duration("validation_window", default: defaults.validationWindow)
         let interval = try table.duration("validation_check_interval", default: defaults.validationCheckInterval)
-        for (key, value) in [("threshold_window", window), ("validation_window", validation),
-                             ("validation_check_interval", interval)] where value <= .zero {
+        for (key, value) in [
+            ("threshold_window", window), ("validation_window", validation),
+            ("validation_check_interval", interval),
+        ] where value <= .zero {
             throw table.invalidValue(key, "must be longer than zero")
         }
         var rules: [CategoryRule] = []

@@ -167,7 +167,10 @@ public struct MailSender: Sendable {
         try await store.withTransaction { database in
             for email in batch {
                 try await database.raw(
-                    "UPDATE outbox SET sent_at = \(bind: sentAt.microseconds), last_error = NULL WHERE id = \(bind: email.id)"
+                    """
+                    UPDATE outbox SET sent_at = \(bind: sentAt.microseconds), last_error = NULL
+                    WHERE id = \(bind: email.id)
+                    """
                 ).run()
                 if let ticket = email.ticketID {
                     try await TicketHistory.record(
@@ -217,7 +220,9 @@ public struct MailSender: Sendable {
             "Content-Transfer-Encoding: 8bit",
             "Auto-Submitted: auto-generated",
         ]
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.replacingOccurrences(of: "\r", with: "") }
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences(of: "\r", with: "")
+        }
         let text = headers.joined(separator: "\r\n") + "\r\n\r\n" + lines.joined(separator: "\r\n")
         return (messageID, Array(text.utf8))
     }
@@ -267,7 +272,8 @@ public struct MailSender: Sendable {
             recipients: try row.decode(column: "recipients", as: String.self).split(separator: ",").map(String.init),
             subject: try row.decode(column: "subject", as: String.self),
             body: try row.decode(column: "body", as: String.self),
-            messageID: try row.decode(column: "message_id", as: String?.self) ?? "<faultline.outbox.\(UUID())@faultline>",
+            messageID: try row.decode(column: "message_id", as: String?.self)
+                ?? "<faultline.outbox.\(UUID())@faultline>",
             attempts: try row.decode(column: "attempts", as: Int64.self))
     }
 }

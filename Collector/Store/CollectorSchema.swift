@@ -237,7 +237,10 @@ public enum CollectorSchema {
                             at BIGINT NOT NULL
                         )
                         """,
-                        "INSERT INTO ticket_history_new SELECT id, ticket_id, kind, actor, detail, at FROM ticket_history",
+                        """
+                        INSERT INTO ticket_history_new
+                        SELECT id, ticket_id, kind, actor, detail, at FROM ticket_history
+                        """,
                         "DROP TABLE ticket_history",
                         "ALTER TABLE ticket_history_new RENAME TO ticket_history",
                         "CREATE INDEX ticket_history_ticket ON ticket_history (ticket_id, id)",

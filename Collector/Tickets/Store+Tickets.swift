@@ -19,9 +19,10 @@ extension Store {
                 return nil
             }
             let ticket = try Self.ticket(from: row)
-            let template = try await database.raw(
-                "SELECT template FROM error_groups WHERE id = \(bind: ticket.groupID)"
-            ).first()?.decode(column: "template", as: String.self) ?? ""
+            let template =
+                try await database.raw(
+                    "SELECT template FROM error_groups WHERE id = \(bind: ticket.groupID)"
+                ).first()?.decode(column: "template", as: String.self) ?? ""
             let hosts = try await database.raw(
                 """
                 SELECT h.name, c.name AS client, th.first_seen, th.last_seen
@@ -78,10 +79,9 @@ extension Store {
             let versionText = version.map { " (version \($0))" } ?? ""
             try await TicketHistory.record(
                 .fixRecorded, ticketID: id, actor: actor, detail: note + versionText, at: now, in: database)
+            let detail = "\(previous.rawValue) → fixed; validation until \(WireTimestamp(microseconds: ends))"
             try await TicketHistory.record(
-                .statusChanged, ticketID: id, actor: actor,
-                detail: "\(previous.rawValue) → fixed; validation until \(WireTimestamp(microseconds: ends))", at: now,
-                in: database)
+                .statusChanged, ticketID: id, actor: actor, detail: detail, at: now, in: database)
         }
     }
 

@@ -147,12 +147,13 @@ public struct TicketEngine: IngestTransactionHook {
         try await database.raw(
             "DELETE FROM group_recent_occurrences WHERE group_id = \(bind: group) AND seen_at < \(bind: windowStart)"
         ).run()
-        let total = try await database.raw(
-            """
-            SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) AS total FROM group_recent_occurrences
-            WHERE group_id = \(bind: group)
-            """
-        ).first()?.decode(column: "total", as: Int64.self) ?? 0
+        let total =
+            try await database.raw(
+                """
+                SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) AS total FROM group_recent_occurrences
+                WHERE group_id = \(bind: group)
+                """
+            ).first()?.decode(column: "total", as: Int64.self) ?? 0
         return total >= Int64(configuration.thresholdOccurrences)
     }
 
@@ -239,7 +240,8 @@ public struct TicketEngine: IngestTransactionHook {
     }
 
     /// Closes the tickets of groups absorbed by `merge`, pointing to the survivor's.
-    private func closeMergedTickets(_ merge: GroupMerge, now: WireTimestamp, in database: any SQLDatabase) async throws {
+    private func closeMergedTickets(_ merge: GroupMerge, now: WireTimestamp, in database: any SQLDatabase) async throws
+    {
         for absorbed in merge.absorbed {
             let closed = try await database.raw(
                 """

@@ -40,7 +40,8 @@ public struct ValidationScheduler: Sendable {
             do {
                 try await checkOnce()
             } catch {
-                logger.error("checking the validation windows failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.error(
+                    "checking the validation windows failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             try? await Task.sleep(for: interval)
         }

@@ -129,7 +129,8 @@ public final class SMTPClient {
             codes.append(faultline_curl_setopt_string(handle, CURLOPT_PASSWORD, password))
         }
         if let failed = codes.first(where: { $0 != CURLE_OK }) {
-            throw SMTPClientError.setupFailed("libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))")
+            throw SMTPClientError.setupFailed(
+                "libcurl rejected an option: \(String(cString: curl_easy_strerror(failed)))")
         }
         let code = withExtendedLifetime(reader) { curl_easy_perform(handle) }
         guard code == CURLE_OK else {
@@ -142,7 +143,8 @@ public final class SMTPClient {
 
     /// An address that can go between angle brackets in an SMTP command.
     private static func isPlainAddress(_ address: String) -> Bool {
-        address.contains("@") && !address.utf8.contains { $0 < 0x21 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
+        address.contains("@")
+            && !address.utf8.contains { $0 < 0x21 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }
     }
 }
 

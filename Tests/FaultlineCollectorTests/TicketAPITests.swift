@@ -37,14 +37,16 @@ extension DatabaseTests {
                     try await http.execute(uri: "/api/v1/tickets?status=open", method: .get, headers: admin) {
                         response in
                         #expect(response.status == .ok)
-                        let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                        let object =
+                            try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                         let tickets = object?["tickets"] as? [[String: Any]]
                         #expect(tickets?.count == 1)
                         #expect(tickets?.first?["status"] as? String == "open")
                     }
                     try await http.execute(uri: "/api/v1/tickets/\(id)", method: .get, headers: admin) { response in
                         #expect(response.status == .ok)
-                        let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                        let object =
+                            try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                         #expect(object?["template"] as? String == "disk <path> is full")
                         #expect(object?["clients"] as? [String] == ["acme"])
                         let history = object?["history"] as? [[String: Any]]
@@ -95,12 +97,14 @@ extension DatabaseTests {
             try await TestDatabase.with(.postgresql) { test in
                 let client = try await IngestTests.client(in: test.store)
                 let outbox = MailOutbox(sender: "faultline@collector.example")
-                let hook = TicketEngine(configuration: TicketConfiguration(), outbox: outbox, logger: TestDatabase.logger)
+                let hook = TicketEngine(
+                    configuration: TicketConfiguration(), outbox: outbox, logger: TestDatabase.logger)
                 _ = try await BatchIngestor(store: test.store, hooks: [hook]).ingest(
                     TestBatches.batch("1", groups: [TestBatches.group("disk /dev/sda1 is full")]), from: client,
                     receivedAt: TestBatches.time(10))
                 let id = try #require(try await test.store.tickets().first?.id)
-                try await test.store.recordFix(ticketID: id, note: "fixed", version: nil, actor: "admin", validationWindow: .zero)
+                try await test.store.recordFix(
+                    ticketID: id, note: "fixed", version: nil, actor: "admin", validationWindow: .zero)
                 let stores = [test.store, try await test.openAnotherStore(), try await test.openAnotherStore()]
                 let later = WireTimestamp(microseconds: WireTimestamp.now().microseconds + 1_000_000)
                 let closed = try await withThrowingTaskGroup(of: [Int64].self) { group in

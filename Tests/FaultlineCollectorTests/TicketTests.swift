@@ -44,7 +44,8 @@ extension DatabaseTests {
         }
 
         static func historyKinds(_ store: Store, ticket: Int64) async throws -> [String] {
-            try await store.strings("SELECT kind AS value FROM ticket_history WHERE ticket_id = \(bind: ticket) ORDER BY id")
+            try await store.strings(
+                "SELECT kind AS value FROM ticket_history WHERE ticket_id = \(bind: ticket) ORDER BY id")
         }
 
         @Test(arguments: DatabaseEngine.allCases)
@@ -172,7 +173,8 @@ extension DatabaseTests {
                 let other = try await IngestTests.client(in: test.store, named: "other")
                 let tickets = TicketConfiguration(thresholdOccurrences: 2, thresholdWindow: .seconds(60))
                 let first = Collector(store: test.store, client: acme, smtpURL: "smtp://127.0.0.1:1", tickets: tickets)
-                let second = Collector(store: test.store, client: other, smtpURL: "smtp://127.0.0.1:1", tickets: tickets)
+                let second = Collector(
+                    store: test.store, client: other, smtpURL: "smtp://127.0.0.1:1", tickets: tickets)
                 try await first.logs("disk /dev/sda1 is full", batch: "1")
                 #expect(try await test.store.tickets().isEmpty)
                 try await first.logs("disk /dev/sda1 is full", batch: "2")
@@ -180,7 +182,9 @@ extension DatabaseTests {
                 try await second.logs("disk /dev/sda1 is full", batch: "3", host: "db-1")
                 try await second.logs("disk /dev/sda1 is full", batch: "4", host: "db-1")
                 #expect(
-                    try await test.store.strings("SELECT kind AS value FROM outbox ORDER BY id") == ["opened", "affected"])
+                    try await test.store.strings("SELECT kind AS value FROM outbox ORDER BY id") == [
+                        "opened", "affected",
+                    ])
                 #expect(
                     try await test.store.strings("SELECT recipients AS value FROM outbox ORDER BY id")
                         == ["ops@acme.example", "ops@other.example"])

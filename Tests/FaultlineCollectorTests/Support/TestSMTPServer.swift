@@ -43,7 +43,8 @@ final class TestSMTPServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [
-            "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", mailbox.path + "/mail",
+            "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox",
+            mailbox.path + "/mail",
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -56,7 +57,8 @@ final class TestSMTPServer: @unchecked Sendable {
         }
         stop()
         throw StartError(
-            description: "the SMTP server did not start; install Debian's python3-aiosmtpd (apt-get install python3-aiosmtpd)")
+            description:
+                "the SMTP server did not start; install Debian's python3-aiosmtpd (apt-get install python3-aiosmtpd)")
     }
 
     /// Stops the server, keeping the messages.
@@ -75,7 +77,8 @@ final class TestSMTPServer: @unchecked Sendable {
         return try names.map { directory + "/" + $0 }
             .sorted { (try? Self.modified($0)) ?? .distantPast < (try? Self.modified($1)) ?? .distantPast }
             .map { path in
-                let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
+                let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+                    of: "\r\n", with: "\n")
                 let parts = text.components(separatedBy: "\n\n")
                 var headers: [String: String] = [:]
                 for line in parts[0].split(separator: "\n") {
