@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := pkg-config libsystemd-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev \
-	systemd systemd-journal-remote python3 python3-venv openssl postgresql
+	systemd systemd-journal-remote python3 python3-venv python3-aiosmtpd openssl postgresql
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
 .PHONY: deps run test bench bench-signatures bench-agent clean

@@ -31,13 +31,30 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try await options.openStore(configuration, logger: logger)
         do {
             try await store.migrate()
-            let application = CollectorApplication.make(configuration: configuration, store: store, logger: logger)
+            let outbox = MailOutbox(sender: configuration.mail.from)
+            let engine = TicketEngine(configuration: configuration.tickets, outbox: outbox, logger: logger)
+            let application = CollectorApplication.make(
+                configuration: configuration, store: store, hooks: [engine], logger: logger)
+            let scheduler = ValidationScheduler(
+                store: store, outbox: outbox, interval: configuration.tickets.validationCheckInterval, logger: logger)
+            let sender = MailSender(store: store, configuration: configuration.mail, logger: logger)
+            if configuration.mail.smtpURL == nil {
+                logger.warning("no SMTP server is configured (mail.smtp_url); emails stay queued in the outbox")
+            }
             logger.info(
                 "collector starting",
                 metadata: [
                     "server.listen": "\(configuration.server.listen)", "database.engine": "\(store.engine.rawValue)",
                 ])
-            try await application.runService()
+            // The server handles SIGTERM; once it has stopped, the background loops are cancelled.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await scheduler.run() }
+                if configuration.mail.smtpURL != nil {
+                    group.addTask { await sender.run() }
+                }
+                try await application.runService()
+                group.cancelAll()
+            }
             try await store.shutdown()
         } catch {
             try? await store.shutdown()

@@ -1,4 +1,5 @@
 import FaultlineCore
+import Foundation
 
 /// The collector's settings, read from `/etc/faultline/collector.toml`; every key has a default.
 ///
@@ -23,12 +24,18 @@ public struct CollectorConfiguration: Sendable {
         /// a larger one is answered 413.
         public var maximumBatchBytes: Int
 
+        /// The bearer token of the admin API (`/api/v1/tickets`), read from `admin_token_file`; nil
+        /// disables the admin API.
+        public var adminToken: String?
+
         /// Creates server settings; the defaults listen on loopback only, behind a reverse proxy for TLS.
         public init(
-            listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), maximumBatchBytes: Int = 8 << 20
+            listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), maximumBatchBytes: Int = 8 << 20,
+            adminToken: String? = nil
         ) {
             self.listen = listen
             self.maximumBatchBytes = maximumBatchBytes
+            self.adminToken = adminToken
         }
     }
 
@@ -50,11 +57,20 @@ public struct CollectorConfiguration: Sendable {
     public var server: Server
     /// The `[database]` table.
     public var database: Database
+    /// The `[tickets]` table.
+    public var tickets: TicketConfiguration
+    /// The `[mail]` table.
+    public var mail: MailConfiguration
 
     /// Creates a configuration from its parts.
-    public init(server: Server = .init(), database: Database = .init()) {
+    public init(
+        server: Server = .init(), database: Database = .init(), tickets: TicketConfiguration = .init(),
+        mail: MailConfiguration = .init()
+    ) {
         self.server = server
         self.database = database
+        self.tickets = tickets
+        self.mail = mail
     }
 
     /// Decodes the settings from a configuration file's root table; unknown keys are left for
@@ -72,6 +88,17 @@ public struct CollectorConfiguration: Sendable {
         if maximumBatchBytes < 1024 {
             throw server.invalidValue("max_batch_bytes", "must be at least 1KiB, found \(maximumBatchBytes) bytes")
         }
+        let adminTokenFile = try server.string("admin_token_file", default: "")
+        var adminToken: String?
+        if !adminTokenFile.isEmpty {
+            guard let text = try? String(contentsOfFile: adminTokenFile, encoding: .utf8),
+                case let token = text.trimmingCharacters(in: .whitespacesAndNewlines), token.count >= 16
+            else {
+                throw server.invalidValue(
+                    "admin_token_file", "cannot read a token of at least 16 characters from \"\(adminTokenFile)\"")
+            }
+            adminToken = token
+        }
 
         let database = try root.table("database")
         let urlText = try database.string("url", default: defaults.database.url.description)
@@ -85,8 +112,10 @@ public struct CollectorConfiguration: Sendable {
             "max_connections", default: defaults.database.maximumConnections, in: 1...1000)
 
         self.init(
-            server: Server(listen: listen, maximumBatchBytes: maximumBatchBytes),
-            database: Database(url: url, maximumConnections: maximumConnections)
+            server: Server(listen: listen, maximumBatchBytes: maximumBatchBytes, adminToken: adminToken),
+            database: Database(url: url, maximumConnections: maximumConnections),
+            tickets: try TicketConfiguration(from: root.table("tickets")),
+            mail: try MailConfiguration(from: root.table("mail"))
         )
     }
 

@@ -217,6 +217,82 @@ public enum CollectorSchema {
                 "CREATE INDEX outbox_pending ON outbox (sent_at, next_attempt_at)",
             ]
         },
+        Migration(version: 6, name: "ticket engine: priority, category, fixes, affected hosts and clients") { engine in
+            let historyKinds = """
+                kind IN ('created', 'status_changed', 'assigned', 'comment', 'fix_recorded', 'email_queued',
+                    'email_sent', 'reopened', 'auto_closed', 'merged')
+                """
+            // SQLite cannot change a CHECK constraint in place: the history table is copied into a new one.
+            let history: [String] =
+                switch engine {
+                case .sqlite:
+                    [
+                        """
+                        CREATE TABLE ticket_history_new (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT,
+                            ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                            kind TEXT NOT NULL CHECK (\(historyKinds)),
+                            actor TEXT NOT NULL,
+                            detail TEXT NOT NULL,
+                            at BIGINT NOT NULL
+                        )
+                        """,
+                        """
+                        INSERT INTO ticket_history_new
+                        SELECT id, ticket_id, kind, actor, detail, at FROM ticket_history
+                        """,
+                        "DROP TABLE ticket_history",
+                        "ALTER TABLE ticket_history_new RENAME TO ticket_history",
+                        "CREATE INDEX ticket_history_ticket ON ticket_history (ticket_id, id)",
+                    ]
+                case .postgresql:
+                    [
+                        "ALTER TABLE ticket_history DROP CONSTRAINT ticket_history_kind_check",
+                        "ALTER TABLE ticket_history ADD CONSTRAINT ticket_history_kind_check CHECK (\(historyKinds))",
+                    ]
+                }
+            return history + [
+                "ALTER TABLE tickets ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal'",
+                "ALTER TABLE tickets ADD COLUMN category TEXT NOT NULL DEFAULT 'general'",
+                "ALTER TABLE tickets ADD COLUMN fix_note TEXT",
+                "ALTER TABLE tickets ADD COLUMN fix_version TEXT",
+                "ALTER TABLE tickets ADD COLUMN first_seen BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE tickets ADD COLUMN last_seen BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE tickets ADD COLUMN occurrences BIGINT NOT NULL DEFAULT 0",
+                "CREATE INDEX tickets_validation ON tickets (status, validation_ends_at)",
+                """
+                CREATE TABLE ticket_hosts (
+                    ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                    host_id BIGINT NOT NULL REFERENCES hosts (id),
+                    first_seen BIGINT NOT NULL,
+                    last_seen BIGINT NOT NULL,
+                    PRIMARY KEY (ticket_id, host_id)
+                )
+                """,
+                """
+                CREATE TABLE ticket_clients (
+                    ticket_id BIGINT NOT NULL REFERENCES tickets (id),
+                    client_id BIGINT NOT NULL REFERENCES clients (id),
+                    first_seen BIGINT NOT NULL,
+                    PRIMARY KEY (ticket_id, client_id)
+                )
+                """,
+                // Recent occurrences of groups without an open ticket, for thresholds above one occurrence;
+                // rows older than the threshold's window are deleted.
+                """
+                CREATE TABLE group_recent_occurrences (
+                    id \(identity(engine)),
+                    group_id TEXT NOT NULL REFERENCES error_groups (id),
+                    seen_at BIGINT NOT NULL,
+                    count BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX group_recent_occurrences_group ON group_recent_occurrences (group_id, seen_at)",
+                // A stable Message-ID per email, so that a resend after a crash is recognisable.
+                "ALTER TABLE outbox ADD COLUMN message_id TEXT",
+                "CREATE UNIQUE INDEX outbox_message_id ON outbox (message_id)",
+            ]
+        },
     ]
 
     /// An auto-numbered `BIGINT` primary key, as each engine spells it.

@@ -21,10 +21,29 @@ import Testing
                 [server]
                 listen = "127.0.0.1:8080"
                 max_batch_bytes = "8MiB"
+                admin_token_file = ""
 
                 [database]
                 url = "sqlite:///var/lib/faultline/collector.db"
                 max_connections = 8
+
+                [tickets]
+                threshold_occurrences = 1
+                threshold_window = "1h"
+                validation_window = "24h"
+                validation_check_interval = "30s"
+                categories = []
+
+                [mail]
+                smtp_url = ""
+                from = "faultline@localhost"
+                username = ""
+                password_file = ""
+                starttls = "try"
+                rate_limit = "5m"
+                retry_initial = "10s"
+                retry_maximum = "15m"
+                timeout = "1m"
 
                 """)
     }

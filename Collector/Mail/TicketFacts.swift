@@ -1,0 +1,67 @@
+import FaultlineCore
+import SQLKit
+
+/// What an email says about a ticket, as one client may see it: only that client's hosts are named.
+public struct TicketFacts: Sendable {
+    /// The ticket's id.
+    public var id: Int64
+    /// Its title.
+    public var title: String
+    /// Its status.
+    public var status: String
+    /// The error's template, as logged (log content: escape before showing).
+    public var template: String
+    /// The unit, identifier or file that logged it.
+    public var source: String
+    /// Its priority.
+    public var priority: String
+    /// Its category.
+    public var category: String
+    /// The first occurrence the ticket knows.
+    public var firstSeen: WireTimestamp
+    /// The latest occurrence the ticket knows.
+    public var lastSeen: WireTimestamp
+    /// Occurrences counted since the ticket opened.
+    public var occurrences: Int64
+    /// The note of the latest fix, if any.
+    public var fixNote: String?
+    /// The version of the latest fix, if any.
+    public var fixVersion: String?
+    /// The client's affected hosts, by name.
+    public var hosts: [String]
+
+    /// Reads the ticket `ticketID`, with the hosts of `clientID`, inside the caller's transaction.
+    static func read(ticketID: Int64, clientID: Int64, in database: any SQLDatabase) async throws -> TicketFacts? {
+        guard
+            let row = try await database.raw(
+                """
+                SELECT t.id, t.title, t.status, t.priority, t.category, t.first_seen, t.last_seen, t.occurrences,
+                    t.fix_note, t.fix_version, g.template, g.source_identity
+                FROM tickets t JOIN error_groups g ON g.id = t.group_id
+                WHERE t.id = \(bind: ticketID)
+                """
+            ).first()
+        else { return nil }
+        let hosts = try await database.raw(
+            """
+            SELECT h.name FROM ticket_hosts th JOIN hosts h ON h.id = th.host_id
+            WHERE th.ticket_id = \(bind: ticketID) AND h.client_id = \(bind: clientID)
+            ORDER BY h.name
+            """
+        ).all().map { try $0.decode(column: "name", as: String.self) }
+        return TicketFacts(
+            id: try row.decode(column: "id", as: Int64.self),
+            title: try row.decode(column: "title", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            template: try row.decode(column: "template", as: String.self),
+            source: try row.decode(column: "source_identity", as: String.self),
+            priority: try row.decode(column: "priority", as: String.self),
+            category: try row.decode(column: "category", as: String.self),
+            firstSeen: WireTimestamp(microseconds: try row.decode(column: "first_seen", as: Int64.self)),
+            lastSeen: WireTimestamp(microseconds: try row.decode(column: "last_seen", as: Int64.self)),
+            occurrences: try row.decode(column: "occurrences", as: Int64.self),
+            fixNote: try row.decode(column: "fix_note", as: String?.self),
+            fixVersion: try row.decode(column: "fix_version", as: String?.self),
+            hosts: hosts)
+    }
+}

@@ -1,0 +1,43 @@
+import FaultlineCore
+import SQLKit
+
+/// A ticket's timeline: one row per change, with who made it and when.
+public enum TicketHistory {
+    /// What a history row records.
+    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
+        /// The engine opened the ticket.
+        case created
+        /// The status changed; the detail says from what to what.
+        case statusChanged = "status_changed"
+        /// Someone was assigned.
+        case assigned
+        /// A comment.
+        case comment
+        /// A fix was recorded, with its note and version.
+        case fixRecorded = "fix_recorded"
+        /// An email was written to the outbox.
+        case emailQueued = "email_queued"
+        /// An email was delivered.
+        case emailSent = "email_sent"
+        /// An occurrence newer than the fix reopened the ticket.
+        case reopened
+        /// The fix held through its validation window.
+        case autoClosed = "auto_closed"
+        /// The ticket's group was merged into another's.
+        case merged
+    }
+
+    /// Appends a row to the history of ticket `ticketID`.
+    static func record(
+        _ kind: Kind, ticketID: Int64, actor: String, detail: String, at time: WireTimestamp,
+        in database: any SQLDatabase
+    ) async throws {
+        try await database.raw(
+            """
+            INSERT INTO ticket_history (ticket_id, kind, actor, detail, at)
+            VALUES (\(bind: ticketID), \(bind: kind.rawValue), \(bind: actor), \(bind: detail),
+                \(bind: time.microseconds))
+            """
+        ).run()
+    }
+}
