@@ -52,9 +52,13 @@ public struct Fingerprinter: Sendable {
     ///
     /// In Python: `xxh64(template, seed=xxh64(bytes([version, 0]) + source).intdigest()).intdigest()`.
     public static func fingerprint(template: String, source: String) -> Fingerprint {
-        var prefix: [UInt8] = [UInt8(truncatingIfNeeded: algorithmVersion), 0]
-        prefix.append(contentsOf: source.utf8)
-        let seed = prefix.withUnsafeBufferPointer { XXHash64.hash($0) }
+        // The seed's input (version, NUL, source) is laid out on the stack: this runs once per signed line.
+        let seed = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: source.utf8.count + 2) { prefix in
+            prefix[0] = UInt8(truncatingIfNeeded: algorithmVersion)
+            prefix[1] = 0
+            _ = UnsafeMutableBufferPointer(rebasing: prefix[2...]).initialize(from: source.utf8)
+            return XXHash64.hash(UnsafeBufferPointer(prefix))
+        }
         var template = template
         return Fingerprint(rawValue: template.withUTF8 { XXHash64.hash($0, seed: seed) })
     }
