@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := pkg-config libsystemd-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev \
+APT_PACKAGES := pkg-config curl libsystemd-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev \
 	systemd systemd-journal-remote python3 python3-venv python3-aiosmtpd openssl postgresql
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
@@ -14,10 +14,12 @@ deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES)
 
-## The main job. For now: sign the error lines of a sample log and print their groups.
+## The main job: a collector (SQLite) and an agent on this host, a demo log, and a local SMTP server.
+## Runs until Ctrl-C (or RUN_SECONDS=N); state, logs and the received mail stay in .demo/.
 run: deps
+	$(SWIFT) build -c release --product faultline-collector
 	$(SWIFT) build -c release --product faultline-agent
-	$(RELEASE_BIN)/faultline-agent scan Tests/Fixtures/sample.log
+	RUN_SECONDS=$(or $(RUN_SECONDS),0) packaging/demo/run.sh "$(RELEASE_BIN)"
 
 ## Every test.
 test: deps
