@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C modules: the system libraries the agent talks to directly.
@@ -68,6 +70,8 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             path: "Collector",
             exclude: ["Command"]
@@ -79,6 +83,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Collector/Command"
         ),
@@ -90,9 +95,14 @@ let package = Package(
             path: "Tests/Benchmarks/SignatureBenchmark"
         ),
 
+        // What several test targets share: stand-ins for systemd's sockets, the built programs' paths.
+        .target(
+            name: "FaultlineTestSupport",
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "FaultlineCoreTests",
-            dependencies: ["FaultlineCore"],
+            dependencies: ["FaultlineCore", "FaultlineTestSupport"],
             path: "Tests/FaultlineCoreTests"
         ),
         .testTarget(
@@ -103,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "FaultlineCollectorTests",
             dependencies: [
-                "FaultlineCollector",
+                "FaultlineCollector", "FaultlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/FaultlineCollectorTests"

@@ -9,7 +9,7 @@ struct FaultlineCollectorCommand: AsyncParsableCommand {
         version: FaultlineVersion.current,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, CheckConfigCommand.self, ClientCommand.self, TokenCommand.self,
-            TicketCommand.self,
+            UserCommand.self, TicketCommand.self,
         ]
     )
 }

@@ -7,6 +7,7 @@ import Foundation
 /// [server]
 /// listen = "127.0.0.1:8080"
 /// max_batch_bytes = "8MiB"
+/// public_url = "https://faultline.example.com"   # the emails' links; default http:// and listen
 ///
 /// [database]
 /// url = "sqlite:///var/lib/faultline/collector.db"   # or "postgres://faultline@db.example/faultline"
@@ -28,14 +29,26 @@ public struct CollectorConfiguration: Sendable {
         /// disables the admin API.
         public var adminToken: String?
 
+        /// The address users reach the collector at (`public_url`, e.g. behind a reverse proxy): the emails'
+        /// links to the dashboard start with it. Empty means `http://` and ``listen``.
+        public var publicURL: String
+
+        /// The address the emails link to: ``publicURL`` without a trailing slash, or `http://` and ``listen``.
+        public var dashboardURL: String {
+            var url = publicURL.isEmpty ? "http://\(listen)" : publicURL
+            while url.hasSuffix("/") { url.removeLast() }
+            return url
+        }
+
         /// Creates server settings; the defaults listen on loopback only, behind a reverse proxy for TLS.
         public init(
             listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), maximumBatchBytes: Int = 8 << 20,
-            adminToken: String? = nil
+            adminToken: String? = nil, publicURL: String = ""
         ) {
             self.listen = listen
             self.maximumBatchBytes = maximumBatchBytes
             self.adminToken = adminToken
+            self.publicURL = publicURL
         }
     }
 
@@ -61,16 +74,20 @@ public struct CollectorConfiguration: Sendable {
     public var tickets: TicketConfiguration
     /// The `[mail]` table.
     public var mail: MailConfiguration
+    /// The emails' templates: the defaults, overridden by the files in `mail.templates_directory`.
+    public var mailTemplates: MailTemplates
 
-    /// Creates a configuration from its parts.
+    /// Creates a configuration from its parts; without `mailTemplates`, the default templates linking to
+    /// `server`'s dashboard address.
     public init(
         server: Server = .init(), database: Database = .init(), tickets: TicketConfiguration = .init(),
-        mail: MailConfiguration = .init()
+        mail: MailConfiguration = .init(), mailTemplates: MailTemplates? = nil
     ) {
         self.server = server
         self.database = database
         self.tickets = tickets
         self.mail = mail
+        self.mailTemplates = mailTemplates ?? MailTemplates(dashboardURL: server.dashboardURL)
     }
 
     /// Decodes the settings from a configuration file's root table; unknown keys are left for
@@ -99,6 +116,11 @@ public struct CollectorConfiguration: Sendable {
             }
             adminToken = token
         }
+        let publicURL = try server.string("public_url", default: "")
+        if !publicURL.isEmpty && !publicURL.hasPrefix("http://") && !publicURL.hasPrefix("https://") {
+            throw server.invalidValue(
+                "public_url", "must start with http:// or https://, such as \"https://faultline.example.com\"")
+        }
 
         let database = try root.table("database")
         let urlText = try database.string("url", default: defaults.database.url.description)
@@ -111,11 +133,21 @@ public struct CollectorConfiguration: Sendable {
         let maximumConnections = try database.integer(
             "max_connections", default: defaults.database.maximumConnections, in: 1...1000)
 
+        let serverSettings = Server(
+            listen: listen, maximumBatchBytes: maximumBatchBytes, adminToken: adminToken, publicURL: publicURL)
+        let tickets = try TicketConfiguration(from: root.table("tickets"))
+        let mailTable = try root.table("mail")
+        let mail = try MailConfiguration(from: mailTable)
+        let templates: MailTemplates
+        do {
+            templates = try MailTemplates(directory: mail.templatesDirectory, dashboardURL: serverSettings.dashboardURL)
+        } catch {
+            throw mailTable.invalidValue("templates_directory", error.description)
+        }
         self.init(
-            server: Server(listen: listen, maximumBatchBytes: maximumBatchBytes, adminToken: adminToken),
+            server: serverSettings,
             database: Database(url: url, maximumConnections: maximumConnections),
-            tickets: try TicketConfiguration(from: root.table("tickets")),
-            mail: try MailConfiguration(from: root.table("mail"))
+            tickets: tickets, mail: mail, mailTemplates: templates
         )
     }
 

@@ -13,6 +13,7 @@ import Foundation
 /// rate_limit = "5m"                           # at most one email per client in this time; later ones are merged
 /// retry_initial = "10s"
 /// retry_maximum = "15m"
+/// templates_directory = "/etc/faultline/templates"   # opened.txt, opened.html, opened.subject, ... override
 /// ```
 public struct MailConfiguration: Sendable {
     /// Whether the SMTP connection upgrades to TLS with STARTTLS.
@@ -43,12 +44,15 @@ public struct MailConfiguration: Sendable {
     public var retryMaximum: Duration
     /// How long one SMTP conversation may take.
     public var timeout: Duration
+    /// Where template files that override the default emails are looked for (see ``MailTemplates``).
+    public var templatesDirectory: String
 
     /// Creates mail settings.
     public init(
         smtpURL: String? = nil, from: String = "faultline@localhost", startTLS: StartTLS = .try,
         username: String? = nil, password: String? = nil, rateLimit: Duration = .seconds(300),
-        retryInitial: Duration = .seconds(10), retryMaximum: Duration = .seconds(900), timeout: Duration = .seconds(60)
+        retryInitial: Duration = .seconds(10), retryMaximum: Duration = .seconds(900), timeout: Duration = .seconds(60),
+        templatesDirectory: String = MailTemplates.defaultDirectory
     ) {
         self.smtpURL = smtpURL
         self.from = from
@@ -59,6 +63,7 @@ public struct MailConfiguration: Sendable {
         self.retryInitial = retryInitial
         self.retryMaximum = retryMaximum
         self.timeout = timeout
+        self.templatesDirectory = templatesDirectory
     }
 
     /// Decodes the `[mail]` table; reads the password file.
@@ -90,6 +95,7 @@ public struct MailConfiguration: Sendable {
             rateLimit: try table.duration("rate_limit", default: defaults.rateLimit),
             retryInitial: try table.duration("retry_initial", default: defaults.retryInitial),
             retryMaximum: try table.duration("retry_maximum", default: defaults.retryMaximum),
-            timeout: try table.duration("timeout", default: defaults.timeout))
+            timeout: try table.duration("timeout", default: defaults.timeout),
+            templatesDirectory: try table.string("templates_directory", default: defaults.templatesDirectory))
     }
 }

@@ -26,7 +26,7 @@ struct BatchController: Sendable {
         let receivedAt = WireTimestamp.now()
         let client = try await authenticate(request, logger: context.logger)
         var logger = context.logger
-        logger[metadataKey: "client.name"] = "\(client.name)"
+        logger[metadataKey: "faultline.client"] = "\(client.name)"
 
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > decoder.maximumBytes {
             throw HTTPError(
@@ -98,7 +98,7 @@ struct BatchController: Sendable {
         case .valid(let client):
             return client
         case .revoked(let clientName):
-            logger.notice("a revoked token was used", metadata: ["client.name": "\(clientName)"])
+            logger.notice("a revoked token was used", metadata: ["faultline.client": "\(clientName)"])
             throw HTTPError(
                 .unauthorized, headers: challenge, message: "the token was revoked; issue a new one for this client")
         case .unknown:

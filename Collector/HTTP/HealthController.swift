@@ -10,9 +10,7 @@ struct HealthController: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, context -> String in
             do {
-                _ = try await store.withConnection { database in
-                    try await database.raw("SELECT 1 AS one").first()
-                }
+                try await store.ping()
                 return "ok\n"
             } catch {
                 context.logger.error(

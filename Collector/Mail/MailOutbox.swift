@@ -7,10 +7,13 @@ import SQLKit
 public struct MailOutbox: Sendable {
     /// The domain of the `Message-ID`s, from the sender address.
     public let messageIDDomain: String
+    /// What the emails say.
+    public let templates: MailTemplates
 
-    /// Creates an outbox whose `Message-ID`s end in the domain of `sender`.
-    public init(sender: String) {
+    /// Creates an outbox whose `Message-ID`s end in the domain of `sender`, writing emails from `templates`.
+    public init(sender: String, templates: MailTemplates = MailTemplates(dashboardURL: "http://localhost:8080")) {
         messageIDDomain = sender.split(separator: "@").last.map(String.init) ?? "faultline"
+        self.templates = templates
     }
 
     /// Queues a `kind` email about ticket `ticketID` to the contacts of client `clientID`, and records it in
@@ -25,16 +28,16 @@ public struct MailOutbox: Sendable {
         guard !recipients.isEmpty,
             let facts = try await TicketFacts.read(ticketID: ticketID, clientID: clientID, in: database)
         else { return }
-        let (subject, body) = MailTemplates.render(kind, ticket: facts)
+        let email = templates.render(kind, ticket: facts)
         // Stable from the moment it is queued: a resend after a crash carries the same Message-ID.
         let messageID = "<faultline.\(ticketID).\(kind.rawValue).\(UUID().uuidString.lowercased())@\(messageIDDomain)>"
         try await database.raw(
             """
-            INSERT INTO outbox (ticket_id, client_id, kind, recipients, subject, body, created_at, next_attempt_at,
-                message_id)
+            INSERT INTO outbox (ticket_id, client_id, kind, recipients, subject, body, html_body, created_at,
+                next_attempt_at, message_id)
             VALUES (\(bind: ticketID), \(bind: clientID), \(bind: kind.rawValue),
-                \(bind: recipients.joined(separator: ",")), \(bind: subject), \(bind: body),
-                \(bind: now.microseconds), \(bind: now.microseconds), \(bind: messageID))
+                \(bind: recipients.joined(separator: ",")), \(bind: email.subject), \(bind: email.text),
+                \(bind: email.html), \(bind: now.microseconds), \(bind: now.microseconds), \(bind: messageID))
             """
         ).run()
         try await TicketHistory.record(

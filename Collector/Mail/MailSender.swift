@@ -34,9 +34,11 @@ public struct MailSender: Sendable {
         var ticketID: Int64?
         var clientID: Int64?
         var kind: String
+        var clientName: String?
         var recipients: [String]
         var subject: String
         var body: String
+        var html: String?
         var messageID: String
         var attempts: Int64
     }
@@ -47,7 +49,7 @@ public struct MailSender: Sendable {
         let due = try await store.withConnection { database in
             try await database.raw(
                 """
-                SELECT id, ticket_id, client_id, kind, recipients, subject, body, message_id, attempts FROM outbox
+                SELECT \(Self.pendingColumns) FROM outbox
                 WHERE sent_at IS NULL AND next_attempt_at <= \(bind: now.microseconds)
                 ORDER BY id LIMIT 200
                 """
@@ -69,7 +71,7 @@ public struct MailSender: Sendable {
             let batch = try await store.withConnection { database in
                 try await database.raw(
                     """
-                    SELECT id, ticket_id, client_id, kind, recipients, subject, body, message_id, attempts FROM outbox
+                    SELECT \(Self.pendingColumns) FROM outbox
                     WHERE sent_at IS NULL AND client_id = \(bind: client)
                         AND next_attempt_at <= \(bind: now.microseconds + configuration.rateLimit.microseconds)
                     ORDER BY id
@@ -139,9 +141,12 @@ public struct MailSender: Sendable {
         guard !batch.isEmpty else { return false }
         let message = compose(batch, now: now)
         let recipients = batch.flatMap(\.recipients).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        // FAULTLINE_TICKET= and FAULTLINE_CLIENT= in the journal: `journalctl FAULTLINE_TICKET=42` shows its emails.
         var metadata: Logger.Metadata = [
             "mail.message_id": "\(message.id)", "mail.recipients": "\(recipients.joined(separator: ","))",
+            "faultline.ticket": .array(Set(batch.compactMap(\.ticketID)).sorted().map { .string("\($0)") }),
         ]
+        if let client = batch.first?.clientName { metadata["faultline.client"] = "\(client)" }
         do {
             try await send(message.bytes, to: recipients)
         } catch {
@@ -192,39 +197,74 @@ public struct MailSender: Sendable {
         return min(doubled, configuration.retryMaximum.microseconds)
     }
 
-    /// The RFC 5322 message for `emails`: the email itself, or a digest of several.
+    /// The RFC 5322 message for `emails`: the email itself, or a digest of several; plain text, and HTML beside
+    /// it (multipart/alternative) when every email has an HTML body.
     private func compose(_ emails: [Pending], now: WireTimestamp) -> (id: String, bytes: [UInt8]) {
         let subject: String
         let body: String
+        var html: String?
         let messageID: String
         if emails.count == 1 {
             subject = emails[0].subject
             body = emails[0].body
+            html = emails[0].html
             messageID = emails[0].messageID
         } else {
             subject = "[Faultline] \(emails.count) updates on your tickets"
             body = emails.map { "== \($0.subject)\n\n\($0.body)" }.joined(separator: "\n")
+            if emails.allSatisfy({ $0.html != nil }) {
+                let parts = emails.map { "<section>\(Self.htmlBody($0.html!))</section>" }
+                html = """
+                    <!DOCTYPE html>
+                    <html><head><meta charset="utf-8"><title>\(emails.count) updates</title></head>
+                    <body>\(parts.joined(separator: "\n<hr>\n"))</body></html>
+                    """
+            }
             // The same emails make the same digest id, should the digest be sent again after a crash.
             let domain = emails[0].messageID.split(separator: "@").last.map { String($0.dropLast()) } ?? "faultline"
             messageID = "<faultline.digest.\(emails.map { String($0.id) }.joined(separator: "."))@\(domain)>"
         }
         let recipients = emails.flatMap(\.recipients).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let headers = [
+        var headers = [
             "From: \(configuration.from)",
             "To: \(recipients.joined(separator: ", "))",
             "Subject: \(Self.encodedHeader(subject))",
             "Date: \(Self.rfc5322Date(now))",
             "Message-ID: \(messageID)",
             "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: 8bit",
             "Auto-Submitted: auto-generated",
         ]
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.replacingOccurrences(of: "\r", with: "")
+        let textPart = [
+            "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
+            body.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.replacingOccurrences(of: "\r", with: "")
+            }.joined(separator: "\r\n"),
+        ].joined(separator: "\r\n")
+        let message: String
+        if let html {
+            let boundary = "=_faultline_\(UUID().uuidString.lowercased())"
+            let encoded = Data(html.utf8).base64EncodedString(options: [
+                .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+            ])
+            let htmlPart = [
+                "Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: base64", "", encoded,
+            ].joined(separator: "\r\n")
+            headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+            message =
+                headers.joined(separator: "\r\n") + "\r\n\r\n"
+                + "--\(boundary)\r\n\(textPart)\r\n--\(boundary)\r\n\(htmlPart)\r\n--\(boundary)--\r\n"
+        } else {
+            message = (headers.joined(separator: "\r\n") + "\r\n") + textPart
         }
-        let text = headers.joined(separator: "\r\n") + "\r\n\r\n" + lines.joined(separator: "\r\n")
-        return (messageID, Array(text.utf8))
+        return (messageID, Array(message.utf8))
+    }
+
+    /// What lies between `<body ...>` and `</body>`, or the whole text when it has no body element.
+    static func htmlBody(_ html: String) -> Substring {
+        guard let open = html.range(of: "<body"), let openEnd = html[open.upperBound...].firstIndex(of: ">"),
+            let close = html.range(of: "</body>", options: .backwards), close.lowerBound > openEnd
+        else { return html[...] }
+        return html[html.index(after: openEnd)..<close.lowerBound]
     }
 
     /// A header value as is when it is printable ASCII, else as an RFC 2047 encoded word.
@@ -263,15 +303,23 @@ public struct MailSender: Sendable {
         }
     }
 
+    /// The outbox columns ``pending(from:)`` reads, and the client's name.
+    private static let pendingColumns: SQLQueryString = """
+        id, ticket_id, client_id, kind, recipients, subject, body, html_body, message_id, attempts,
+            (SELECT name FROM clients WHERE clients.id = outbox.client_id) AS client_name
+        """
+
     private static func pending(from row: any SQLRow) throws -> Pending {
         Pending(
             id: try row.decode(column: "id", as: Int64.self),
             ticketID: try row.decode(column: "ticket_id", as: Int64?.self),
             clientID: try row.decode(column: "client_id", as: Int64?.self),
             kind: try row.decode(column: "kind", as: String.self),
+            clientName: try row.decode(column: "client_name", as: String?.self),
             recipients: try row.decode(column: "recipients", as: String.self).split(separator: ",").map(String.init),
             subject: try row.decode(column: "subject", as: String.self),
             body: try row.decode(column: "body", as: String.self),
+            html: try row.decode(column: "html_body", as: String?.self),
             messageID: try row.decode(column: "message_id", as: String?.self)
                 ?? "<faultline.outbox.\(UUID())@faultline>",
             attempts: try row.decode(column: "attempts", as: Int64.self))

@@ -30,6 +30,27 @@ public struct TicketFacts: Sendable {
     /// The client's affected hosts, by name.
     public var hosts: [String]
 
+    /// Creates the facts of one email.
+    public init(
+        id: Int64, title: String, status: String, template: String, source: String, priority: String,
+        category: String, firstSeen: WireTimestamp, lastSeen: WireTimestamp, occurrences: Int64, fixNote: String?,
+        fixVersion: String?, hosts: [String]
+    ) {
+        self.id = id
+        self.title = title
+        self.status = status
+        self.template = template
+        self.source = source
+        self.priority = priority
+        self.category = category
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.occurrences = occurrences
+        self.fixNote = fixNote
+        self.fixVersion = fixVersion
+        self.hosts = hosts
+    }
+
     /// Reads the ticket `ticketID`, with the hosts of `clientID`, inside the caller's transaction.
     static func read(ticketID: Int64, clientID: Int64, in database: any SQLDatabase) async throws -> TicketFacts? {
         guard

@@ -293,6 +293,24 @@ public enum CollectorSchema {
                 "CREATE UNIQUE INDEX outbox_message_id ON outbox (message_id)",
             ]
         },
+        Migration(version: 7, name: "users with roles; HTML bodies in the outbox") { engine in
+            [
+                """
+                CREATE TABLE users (
+                    id \(identity(engine)),
+                    name TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'technician', 'client')),
+                    client_id BIGINT REFERENCES clients (id),
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    disabled_at BIGINT,
+                    CHECK ((role = 'client') = (client_id IS NOT NULL))
+                )
+                """,
+                "CREATE INDEX ticket_clients_client ON ticket_clients (client_id, ticket_id)",
+                "ALTER TABLE outbox ADD COLUMN html_body TEXT",
+            ]
+        },
     ]
 
     /// An auto-numbered `BIGINT` primary key, as each engine spells it.

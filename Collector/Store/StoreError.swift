@@ -6,6 +6,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case schemaTooNew
         case notFound
         case conflict
+        case invalid
     }
 
     private let code: Code
@@ -25,11 +26,15 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     static func notFound(_ message: String) -> StoreError { StoreError(.notFound, message) }
     /// A record the caller wants to create exists already.
     static func conflict(_ message: String) -> StoreError { StoreError(.conflict, message) }
+    /// The request itself is wrong, whatever the database holds.
+    static func invalid(_ message: String) -> StoreError { StoreError(.invalid, message) }
 
     /// Whether the error says that a named record does not exist.
     public var isNotFound: Bool { code == .notFound }
     /// Whether the error says that a record exists already.
     public var isConflict: Bool { code == .conflict }
+    /// Whether the error says that the request itself is wrong.
+    public var isInvalid: Bool { code == .invalid }
 
     /// The message.
     public var description: String { message }

@@ -2,13 +2,34 @@ import FaultlineCore
 import SQLKit
 
 extension Store {
-    /// The tickets, newest change first; only those with `status` when given.
-    public func tickets(status: TicketStatus? = nil, limit: Int = 200) async throws -> [Ticket] {
+    /// The tickets, newest change first; only those with `status`, and only those affecting the client
+    /// `affectingClient`, when given.
+    public func tickets(
+        status: TicketStatus? = nil, affectingClient clientID: Int64? = nil, limit: Int = 200
+    ) async throws -> [Ticket] {
         try await withConnection { database in
-            let filter: SQLQueryString = status.map { "WHERE status = \(bind: $0.rawValue)" } ?? ""
+            var conditions: [SQLQueryString] = []
+            if let status { conditions.append("status = \(bind: status.rawValue)") }
+            if let clientID {
+                conditions.append(
+                    "id IN (SELECT ticket_id FROM ticket_clients WHERE client_id = \(bind: clientID))")
+            }
+            let filter: SQLQueryString =
+                conditions.isEmpty ? "" : "WHERE \(conditions.joined(separator: " AND "))"
             return try await database.raw(
                 "SELECT * FROM tickets \(filter) ORDER BY updated_at DESC, id DESC LIMIT \(bind: Int64(limit))"
             ).all().map(Self.ticket(from:))
+        }
+    }
+
+    /// Whether ticket `id` affects the client `clientID` (one of its hosts reported the error).
+    public func ticket(_ id: Int64, affectsClient clientID: Int64) async throws -> Bool {
+        try await withConnection { database in
+            try await database.raw(
+                """
+                SELECT 1 AS one FROM ticket_clients WHERE ticket_id = \(bind: id) AND client_id = \(bind: clientID)
+                """
+            ).first() != nil
         }
     }
 
@@ -90,9 +111,17 @@ extension Store {
     public func setStatus(
         ofTicket id: Int64, to status: TicketStatus, actor: String, now: WireTimestamp = .now()
     ) async throws {
+        guard status == .inProgress || status == .closed else {
+            throw StoreError.conflict(
+                "a ticket's status is set to in_progress or closed by hand; fixed is recorded with a fix, "
+                    + "open and reopened by the engine")
+        }
         try await withTransaction { database in
             let previous = try await lockedStatus(of: id, in: database)
             guard previous != status else { return }
+            guard previous != .closed else {
+                throw StoreError.conflict("ticket #\(id) is closed; a recurrence opens a new ticket")
+            }
             let closing: SQLQueryString =
                 status == .closed ? ", closed_at = \(bind: now.microseconds), resolution = 'closed'" : ""
             try await database.raw(
@@ -105,6 +134,39 @@ extension Store {
             try await TicketHistory.record(
                 .statusChanged, ticketID: id, actor: actor, detail: "\(previous.rawValue) → \(status.rawValue)",
                 at: now, in: database)
+        }
+    }
+
+    /// Assigns ticket `id` to `assignee` (a user name, free text); an empty `assignee` unassigns it. Throws
+    /// not-found for an unknown ticket and a conflict for a closed one.
+    public func assign(
+        ticketID id: Int64, to assignee: String, actor: String, now: WireTimestamp = .now()
+    ) async throws {
+        try await withTransaction { database in
+            guard try await lockedStatus(of: id, in: database) != .closed else {
+                throw StoreError.conflict("ticket #\(id) is closed; it cannot be assigned")
+            }
+            let value: String? = assignee.isEmpty ? nil : assignee
+            try await database.raw(
+                """
+                UPDATE tickets SET assignee = \(bind: value), updated_at = \(bind: now.microseconds)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+            try await TicketHistory.record(
+                .assigned, ticketID: id, actor: actor, detail: value.map { "assigned to \($0)" } ?? "unassigned",
+                at: now, in: database)
+        }
+    }
+
+    /// Adds a comment to the timeline of ticket `id`; throws not-found for an unknown ticket.
+    public func comment(ticketID id: Int64, text: String, actor: String, now: WireTimestamp = .now()) async throws {
+        try await withTransaction { database in
+            _ = try await lockedStatus(of: id, in: database)
+            try await database.raw(
+                "UPDATE tickets SET updated_at = \(bind: now.microseconds) WHERE id = \(bind: id)"
+            ).run()
+            try await TicketHistory.record(.comment, ticketID: id, actor: actor, detail: text, at: now, in: database)
         }
     }
 

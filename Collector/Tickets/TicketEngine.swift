@@ -57,7 +57,7 @@ public struct TicketEngine: IngestTransactionHook {
             ticket = try await currentTicket(of: group, in: database, engine: engine)
         }
         guard let ticket else { return }
-        var metadata: Logger.Metadata = ["ticket.id": "\(ticket.id)", "group.id": "\(group)"]
+        var metadata: Logger.Metadata = ["faultline.ticket": "\(ticket.id)", "faultline.group": "\(group)"]
 
         try await database.raw(
             """
@@ -98,7 +98,7 @@ public struct TicketEngine: IngestTransactionHook {
                     .reopened, ticketID: ticket.id, clientID: client, actor: TicketActor.engine, now: now, in: database)
             }
         } else if opened {
-            metadata["client.name"] = "\(batch.client.name)"
+            metadata["faultline.client"] = "\(batch.client.name)"
             logger.notice("opened a ticket", metadata: metadata)
             try await outbox.queue(
                 .opened, ticketID: ticket.id, clientID: batch.client.id, actor: TicketActor.engine, now: now,

@@ -29,7 +29,8 @@ public struct ValidationScheduler: Sendable {
     public func checkOnce(now: WireTimestamp = .now()) async throws -> [Int64] {
         let closed = try await store.closeValidatedTickets(now: now, outbox: outbox)
         for id in closed {
-            logger.notice("the fix held through its validation window; ticket closed", metadata: ["ticket.id": "\(id)"])
+            logger.notice(
+                "the fix held through its validation window; ticket closed", metadata: ["faultline.ticket": "\(id)"])
         }
         return closed
     }

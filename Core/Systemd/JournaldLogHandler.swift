@@ -135,7 +135,13 @@ public struct JournaldLogHandler: LogHandler {
         ]
         for (key, value) in effectiveMetadata(for: event).sorted(by: { $0.key < $1.key }) {
             guard let name = Self.journalFieldName(forMetadataKey: key) else { continue }
-            fields.append(Self.field(name, value.description))
+            // A list is one field per element (journald keeps repeated fields), so that
+            // `journalctl FAULTLINE_TICKET=42` finds an entry about tickets 41, 42 and 43.
+            if case .array(let values) = value {
+                for element in values { fields.append(Self.field(name, element.description)) }
+            } else {
+                fields.append(Self.field(name, value.description))
+            }
         }
         return fields
     }

@@ -22,6 +22,7 @@ import Testing
                 listen = "127.0.0.1:8080"
                 max_batch_bytes = "8MiB"
                 admin_token_file = ""
+                public_url = ""
 
                 [database]
                 url = "sqlite:///var/lib/faultline/collector.db"
@@ -44,6 +45,7 @@ import Testing
                 retry_initial = "10s"
                 retry_maximum = "15m"
                 timeout = "1m"
+                templates_directory = "/etc/faultline/templates"
 
                 """)
     }

@@ -21,7 +21,8 @@ extension DatabaseTests {
                 // A database with only the first migration, as an older collector left it.
                 try await test.store.withConnection(forWriting: true) { database in
                     for table in [
-                        "group_recent_occurrences", "ticket_clients", "ticket_hosts", "outbox", "ticket_history",
+                        "users", "group_recent_occurrences", "ticket_clients", "ticket_hosts", "outbox",
+                        "ticket_history",
                         "tickets", "occurrences", "samples", "group_merges",
                         "fingerprints", "error_groups", "grouping_sources", "batches", "hosts",
                     ] {

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 import Logging
 import Testing
@@ -87,6 +88,16 @@ struct JournaldLogHandlerTests {
         #expect(metadataFields.contains("ERROR_MESSAGE=DiskFull()"))
         #expect(metadataFields.contains { $0.hasPrefix("ERROR_TYPE=") && $0.hasSuffix("DiskFull") })
         #expect(metadataFields.count == 6)
+    }
+
+    @Test func aListIsOneFieldPerElement() {
+        let handler = JournaldLogHandler(label: "faultline.collector", identifier: "faultline-collector")
+        let event = LogEvent(
+            level: .info, message: "delivered an email",
+            metadata: ["faultline.ticket": .array([.string("41"), .string("42")]), "faultline.client": "acme"],
+            source: "FaultlineCollector", file: "MailSender.swift", function: "deliver", line: 1)
+        let fields = handler.journalFields(for: event).dropFirst(7).map { String(decoding: $0, as: UTF8.self) }
+        #expect(fields == ["FAULTLINE_CLIENT=acme", "FAULTLINE_TICKET=41", "FAULTLINE_TICKET=42"])
     }
 }
 

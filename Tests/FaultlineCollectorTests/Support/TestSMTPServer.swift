@@ -109,7 +109,7 @@ final class TestSMTPServer: @unchecked Sendable {
         }
     }
 
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw StartError(description: "socket() failed: errno \(errno)") }
         defer { close(descriptor) }

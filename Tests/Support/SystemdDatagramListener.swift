@@ -4,13 +4,13 @@ import Glibc
 /// A Unix datagram socket bound to a path, standing in for systemd's notification socket or journald's
 /// native socket, so that tests read exactly the datagrams libsystemd sends. The socket file is removed on
 /// deinit.
-final class SystemdDatagramListener {
+public final class SystemdDatagramListener {
     /// Where the socket is bound.
-    let path: String
+    public let path: String
     private let descriptor: Int32
 
     /// Binds a new socket at `path`, which must not exist yet.
-    init(path: String) throws {
+    public init(path: String) throws {
         self.path = path
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw ListenerError("socket", errno) }
@@ -38,7 +38,7 @@ final class SystemdDatagramListener {
     }
 
     /// A listener in a new directory under the system's temporary directory, removed on deinit too.
-    static func inNewDirectory() throws -> SystemdDatagramListener {
+    public static func inNewDirectory() throws -> SystemdDatagramListener {
         let base = FileManager.default.temporaryDirectory.path
         var template = Array((base + "/faultline-notify-XXXXXX").utf8CString)
         guard let directory = mkdtemp(&template) else { throw ListenerError("mkdtemp", errno) }
@@ -54,7 +54,7 @@ final class SystemdDatagramListener {
     }
 
     /// The next datagram, or `nil` if none arrives within `timeout`.
-    func receive(timeout: Duration = .seconds(2)) throws -> [UInt8]? {
+    public func receive(timeout: Duration = .seconds(2)) throws -> [UInt8]? {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(timeout / .milliseconds(1))
         let ready = poll(&poller, 1, milliseconds)
@@ -69,13 +69,13 @@ final class SystemdDatagramListener {
     }
 
     /// The next datagram as text.
-    func receiveText(timeout: Duration = .seconds(2)) throws -> String? {
+    public func receiveText(timeout: Duration = .seconds(2)) throws -> String? {
         try receive(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// A socket call failed; the description names it and the system's reason.
-    struct ListenerError: Error, CustomStringConvertible {
-        let description: String
+    public struct ListenerError: Error, CustomStringConvertible {
+        public let description: String
         init(_ call: String, _ number: Int32) {
             description = "\(call) failed: \(String(cString: strerror(number)))"
         }
