@@ -59,37 +59,51 @@ extension DatabaseTests {
             }
         }
 
-        @Test func twoCollectorsOnOnePostgreSQLOpenOneTicket() async throws {
+        @Test func twoCollectorsOnOnePostgreSQLOpenOneTicketForTwentyAgents() async throws {
             try await TestDatabase.with(.postgresql) { test in
-                let client = try await IngestTests.client(in: test.store)
+                // Four clients with five agents each; every agent reports the same new error at once, half of
+                // them to each collector.
+                var clients: [AuthenticatedClient] = []
+                for name in ["acme", "globex", "initech", "umbrella"] {
+                    clients.append(try await IngestTests.client(in: test.store, named: name))
+                }
                 let stores = [test.store, try await test.openAnotherStore()]
                 let outbox = MailOutbox(sender: "faultline@collector.example")
                 let now = TestBatches.time(10)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for (index, store) in stores.enumerated() {
-                        for round in 0..<3 {
-                            group.addTask {
-                                let hook = TicketEngine(
-                                    configuration: TicketConfiguration(), outbox: outbox, logger: TestDatabase.logger)
-                                let batch = TestBatches.batch(
-                                    "\(index)-\(round)", host: "web-\(index)",
-                                    groups: [TestBatches.group("connection to 10.0.0.7 refused")])
-                                _ = try await BatchIngestor(store: store, hooks: [hook]).ingest(
-                                    batch, from: client, receivedAt: now)
-                            }
+                    for agent in 0..<20 {
+                        let store = stores[agent % 2]
+                        let client = clients[agent / 5]
+                        group.addTask {
+                            let hook = TicketEngine(
+                                configuration: TicketConfiguration(), outbox: outbox, logger: TestDatabase.logger)
+                            var batch = TestBatches.batch(
+                                "agent-\(agent)", host: "\(client.name)-web-\(agent)",
+                                groups: [TestBatches.group("connection to 10.0.0.7 refused")])
+                            batch.agent.id = "agent-\(agent)"
+                            batch.batchID = "agent-\(agent):1"
+                            _ = try await BatchIngestor(store: store, hooks: [hook]).ingest(
+                                batch, from: client, receivedAt: now)
                         }
                     }
                     try await group.waitForAll()
                 }
                 let tickets = try await test.store.tickets()
                 #expect(tickets.count == 1)
-                #expect(tickets.first?.occurrences == 6)
-                #expect(try await test.store.integer("SELECT COUNT(*) AS value FROM outbox") == 1)
+                #expect(tickets.first?.occurrences == 20)
                 #expect(
                     try await test.store.integer("SELECT COUNT(*) AS value FROM ticket_history WHERE kind = 'created'")
                         == 1)
+                // One email per affected client: the client whose batch opened the ticket gets "opened", the
+                // three others "affected".
+                let emails = try await test.store.strings(
+                    "SELECT c.name AS value FROM outbox o JOIN clients c ON c.id = o.client_id ORDER BY c.name")
+                #expect(emails == ["acme", "globex", "initech", "umbrella"])
+                #expect(
+                    try await test.store.integer("SELECT COUNT(*) AS value FROM outbox WHERE kind = 'opened'") == 1)
                 let detail = try #require(try await test.store.ticketDetail(id: tickets[0].id))
-                #expect(detail.hosts.map(\.name) == ["web-0", "web-1"])
+                #expect(detail.hosts.count == 20)
+                #expect(detail.clients == ["acme", "globex", "initech", "umbrella"])
             }
         }
 

@@ -108,6 +108,14 @@ extension DatabaseTests {
                 #expect(resolved.body.contains("disk <path> is full"))
                 #expect(resolved.body.contains("web-1"))
                 #expect(resolved.body.contains("really bigger disk"))
+
+                // After the closure the error is a new problem: a new ticket, a new "opened" email.
+                try await collector.logs("disk /dev/sda1 is full", batch: "3")
+                let tickets = try await test.store.tickets()
+                #expect(tickets.map(\.status) == [.open, .closed])
+                #expect(tickets.first?.id != id)
+                #expect(try await collector.sender.deliverDue() == 1)
+                #expect(try smtp.messages().last?.headers["subject"]?.contains("New error") == true)
             }
             smtp.stop()
         }
