@@ -13,6 +13,11 @@ import FaultlineCore
 /// name = "database"
 /// source = "postgres"              # part of the unit, file or identifier that reported the error
 /// template = "connection"          # part of the error's template
+///
+/// [[tickets.thresholds]]           # the first rule that matches replaces threshold_occurrences/_window
+/// source = "cron"                  # same matching as the categories
+/// occurrences = 10
+/// window = "10m"
 /// ```
 public struct TicketConfiguration: Sendable {
     /// A rule that gives a ticket its category; both parts must match, an empty part matches anything.
@@ -38,10 +43,30 @@ public struct TicketConfiguration: Sendable {
         }
     }
 
+    /// A threshold of its own for the errors of some sources or templates (a noisy cron job that only matters
+    /// when it fails ten times in ten minutes).
+    public struct ThresholdRule: Sendable, Hashable {
+        /// Which errors: both parts must match, an empty part matches anything.
+        public var match: CategoryRule
+        /// Occurrences within ``window`` that open a ticket.
+        public var occurrences: Int
+        /// The window they count in.
+        public var window: Duration
+
+        /// Creates a rule.
+        public init(sourceContains: String = "", templateContains: String = "", occurrences: Int, window: Duration) {
+            match = CategoryRule(name: "", sourceContains: sourceContains, templateContains: templateContains)
+            self.occurrences = occurrences
+            self.window = window
+        }
+    }
+
     /// Occurrences within ``thresholdWindow`` that open a ticket for a group.
     public var thresholdOccurrences: Int
     /// The window the threshold counts in.
     public var thresholdWindow: Duration
+    /// Thresholds for some sources or templates, first match wins; the others use the two above.
+    public var thresholdRules: [ThresholdRule]
     /// How long a fix must hold, without an occurrence newer than it, before the ticket closes.
     public var validationWindow: Duration
     /// How often the validation windows are checked.
@@ -53,10 +78,11 @@ public struct TicketConfiguration: Sendable {
     public init(
         thresholdOccurrences: Int = 1, thresholdWindow: Duration = .seconds(3600),
         validationWindow: Duration = .seconds(86_400), validationCheckInterval: Duration = .seconds(30),
-        categoryRules: [CategoryRule] = []
+        categoryRules: [CategoryRule] = [], thresholdRules: [ThresholdRule] = []
     ) {
         self.thresholdOccurrences = thresholdOccurrences
         self.thresholdWindow = thresholdWindow
+        self.thresholdRules = thresholdRules
         self.validationWindow = validationWindow
         self.validationCheckInterval = validationCheckInterval
         self.categoryRules = categoryRules
@@ -86,9 +112,33 @@ public struct TicketConfiguration: Sendable {
                     name: name, sourceContains: try rule.string("source", default: ""),
                     templateContains: try rule.string("template", default: "")))
         }
+        var thresholds: [ThresholdRule] = []
+        for rule in try table.tables("thresholds") {
+            let source = try rule.string("source", default: "")
+            let template = try rule.string("template", default: "")
+            if source.isEmpty && template.isEmpty {
+                throw rule.invalidValue(
+                    "source", "every [[tickets.thresholds]] rule needs a source or a template to match")
+            }
+            let ruleWindow = try rule.duration("window", default: window)
+            if ruleWindow <= .zero { throw rule.invalidValue("window", "must be longer than zero") }
+            thresholds.append(
+                ThresholdRule(
+                    sourceContains: source, templateContains: template,
+                    occurrences: try rule.integer("occurrences", default: occurrences, in: 1...1_000_000),
+                    window: ruleWindow))
+        }
         self.init(
             thresholdOccurrences: occurrences, thresholdWindow: window, validationWindow: validation,
-            validationCheckInterval: interval, categoryRules: rules)
+            validationCheckInterval: interval, categoryRules: rules, thresholdRules: thresholds)
+    }
+
+    /// The threshold of an error from `source` with `template`: the first matching rule's, else the global one.
+    public func threshold(source: String, template: String) -> (occurrences: Int, window: Duration) {
+        if let rule = thresholdRules.first(where: { $0.match.matches(source: source, template: template) }) {
+            return (rule.occurrences, rule.window)
+        }
+        return (thresholdOccurrences, thresholdWindow)
     }
 
     /// The category of an error from `source` with `template`.

@@ -135,9 +135,19 @@ public struct TicketEngine: IngestTransactionHook {
     private func thresholdReached(
         _ activity: IngestedBatch.GroupActivity, now: WireTimestamp, in database: any SQLDatabase
     ) async throws -> Bool {
-        if activity.count >= configuration.thresholdOccurrences { return true }
         let group = activity.group.description
-        let windowStart = now.microseconds - configuration.thresholdWindow.microseconds
+        var threshold = (occurrences: configuration.thresholdOccurrences, window: configuration.thresholdWindow)
+        if !configuration.thresholdRules.isEmpty,
+            let row = try await database.raw(
+                "SELECT source_identity, template FROM error_groups WHERE id = \(bind: group)"
+            ).first()
+        {
+            threshold = configuration.threshold(
+                source: try row.decode(column: "source_identity", as: String.self),
+                template: try row.decode(column: "template", as: String.self))
+        }
+        if activity.count >= threshold.occurrences { return true }
+        let windowStart = now.microseconds - threshold.window.microseconds
         try await database.raw(
             """
             INSERT INTO group_recent_occurrences (group_id, seen_at, count)
@@ -154,7 +164,7 @@ public struct TicketEngine: IngestTransactionHook {
                 WHERE group_id = \(bind: group)
                 """
             ).first()?.decode(column: "total", as: Int64.self) ?? 0
-        return total >= Int64(configuration.thresholdOccurrences)
+        return total >= Int64(threshold.occurrences)
     }
 
     /// Inserts the group's ticket; `false` when another transaction opened it first.

@@ -34,6 +34,7 @@ import Testing
                 validation_window = "24h"
                 validation_check_interval = "30s"
                 categories = []
+                thresholds = []
 
                 [mail]
                 smtp_url = ""
@@ -77,6 +78,11 @@ import Testing
         ("[database]\nmax_connections = 0", "collector.toml:2: 'database.max_connections' must be between 1"),
         ("[server]\nlistn = \"x\"", "collector.toml:2: unknown key 'listn' in [server]; did you mean 'listen'?"),
         ("[servre]\n", "collector.toml:1: unknown table [servre]"),
+        (
+            "[[tickets.thresholds]]\noccurrences = 5",
+            "collector.toml:1: 'tickets.thresholds.source' every [[tickets.thresholds]] rule needs a source",
+        ),
+        ("[server]\npublic_url = \"faultline.example\"", "collector.toml:2: 'server.public_url' must start with http"),
     ])
     func namesTheKeyAndLineOfAProblem(text: String, message: String) {
         #expect {
@@ -84,6 +90,26 @@ import Testing
         } throws: { error in
             "\(error)".hasPrefix(message)
         }
+    }
+
+    @Test func readsThresholdRulesFirstMatchFirst() throws {
+        let (configuration, _) = try Self.configuration(
+            """
+            [tickets]
+            threshold_occurrences = 2
+
+            [[tickets.thresholds]]
+            source = "cron"
+            occurrences = 10
+            window = "10m"
+
+            [[tickets.thresholds]]
+            template = "disk"
+            """)
+        let tickets = configuration.tickets
+        #expect(tickets.threshold(source: "cron.service", template: "disk <path> is full") == (10, .seconds(600)))
+        #expect(tickets.threshold(source: "sshd.service", template: "disk <path> is full") == (2, .seconds(3600)))
+        #expect(tickets.threshold(source: "sshd.service", template: "login failed") == (2, .seconds(3600)))
     }
 
     @Test func parsesListenAddresses() {

@@ -202,5 +202,30 @@ extension DatabaseTests {
                 #expect(detail.ticket.occurrences == 3)
             }
         }
+
+        @Test(arguments: DatabaseEngine.allCases)
+        func aSourceRuleHasItsOwnThreshold(engine: DatabaseEngine) async throws {
+            try await TestDatabase.with(engine) { test in
+                let acme = try await IngestTests.client(in: test.store, named: "acme")
+                let tickets = TicketConfiguration(
+                    thresholdRules: [.init(sourceContains: "cron", occurrences: 3, window: .seconds(60))])
+                let collector = Collector(
+                    store: test.store, client: acme, smtpURL: "smtp://127.0.0.1:1", tickets: tickets)
+                func cron(_ batch: String) async throws {
+                    let now = WireTimestamp.now()
+                    _ = try await collector.ingestor.ingest(
+                        TestBatches.batch(
+                            batch, groups: [TestBatches.group("backup job failed", unit: "cron.service", at: now)],
+                            windowEnd: now), from: acme, receivedAt: now)
+                }
+                try await cron("1")
+                try await cron("2")
+                // Other sources keep the default: their first error opens a ticket.
+                try await collector.logs("disk /dev/sda1 is full", batch: "3")
+                #expect(try await test.store.tickets().map(\.title) == ["sshd.service: disk <path> is full"])
+                try await cron("4")
+                #expect(try await test.store.tickets().count == 2)
+            }
+        }
     }
 }
