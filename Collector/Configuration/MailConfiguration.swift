@@ -10,6 +10,7 @@ import Foundation
 /// starttls = "required"                       # "none", "try" or "required"; smtps:// URLs are TLS throughout
 /// username = "faultline"
 /// password_file = "/etc/faultline/smtp-password"
+/// ca_file = ""                                # PEM CAs to trust instead of the system's (a private relay)
 /// rate_limit = "5m"                           # at most one email per client in this time; later ones are merged
 /// retry_initial = "10s"
 /// retry_maximum = "15m"
@@ -46,13 +47,15 @@ public struct MailConfiguration: Sendable {
     public var timeout: Duration
     /// Where template files that override the default emails are looked for (see ``MailTemplates``).
     public var templatesDirectory: String
+    /// The certificate authorities to trust for the SMTP server's certificate, instead of the system's.
+    public var caFile: String?
 
     /// Creates mail settings.
     public init(
         smtpURL: String? = nil, from: String = "faultline@localhost", startTLS: StartTLS = .try,
         username: String? = nil, password: String? = nil, rateLimit: Duration = .seconds(300),
         retryInitial: Duration = .seconds(10), retryMaximum: Duration = .seconds(900), timeout: Duration = .seconds(60),
-        templatesDirectory: String = MailTemplates.defaultDirectory
+        templatesDirectory: String = MailTemplates.defaultDirectory, caFile: String? = nil
     ) {
         self.smtpURL = smtpURL
         self.from = from
@@ -64,6 +67,7 @@ public struct MailConfiguration: Sendable {
         self.retryMaximum = retryMaximum
         self.timeout = timeout
         self.templatesDirectory = templatesDirectory
+        self.caFile = caFile
     }
 
     /// Decodes the `[mail]` table; reads the password file.
@@ -89,6 +93,10 @@ public struct MailConfiguration: Sendable {
             }
             password = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        let caFile = try table.string("ca_file", default: "")
+        if !caFile.isEmpty && !FileManager.default.isReadableFile(atPath: caFile) {
+            throw table.invalidValue("ca_file", "cannot read \"\(caFile)\"; it must be a PEM file of CA certificates")
+        }
         self.init(
             smtpURL: url.isEmpty ? nil : url, from: from, startTLS: try table.choice("starttls", default: .try),
             username: username.isEmpty ? nil : username, password: password,
@@ -96,6 +104,7 @@ public struct MailConfiguration: Sendable {
             retryInitial: try table.duration("retry_initial", default: defaults.retryInitial),
             retryMaximum: try table.duration("retry_maximum", default: defaults.retryMaximum),
             timeout: try table.duration("timeout", default: defaults.timeout),
-            templatesDirectory: try table.string("templates_directory", default: defaults.templatesDirectory))
+            templatesDirectory: try table.string("templates_directory", default: defaults.templatesDirectory),
+            caFile: caFile.isEmpty ? nil : caFile)
     }
 }

@@ -295,7 +295,8 @@ public struct MailSender: Sendable {
             }
         let clientConfiguration = SMTPClient.Configuration(
             url: url, startTLS: startTLS,
-            username: configuration.username, password: configuration.password, timeout: configuration.timeout)
+            username: configuration.username, password: configuration.password, timeout: configuration.timeout,
+            caFile: configuration.caFile)
         let from = configuration.from
         try await NIOThreadPool.singleton.runIfActive {
             let client = try SMTPClient(configuration: clientConfiguration)

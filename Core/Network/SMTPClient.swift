@@ -33,17 +33,21 @@ public final class SMTPClient {
         public var password: String?
         /// How long the whole conversation may take.
         public var timeout: Duration
+        /// A PEM file of the certificate authorities to trust instead of the system's, for a relay with a
+        /// private CA or a self-signed certificate.
+        public var caFile: String?
 
         /// Creates a configuration.
         public init(
             url: String, startTLS: StartTLS = .attempt, username: String? = nil, password: String? = nil,
-            timeout: Duration = .seconds(60)
+            timeout: Duration = .seconds(60), caFile: String? = nil
         ) {
             self.url = url
             self.startTLS = startTLS
             self.username = username
             self.password = password
             self.timeout = timeout
+            self.caFile = caFile
         }
     }
 
@@ -127,6 +131,9 @@ public final class SMTPClient {
         }
         if let password = configuration.password {
             codes.append(faultline_curl_setopt_string(handle, CURLOPT_PASSWORD, password))
+        }
+        if let caFile = configuration.caFile {
+            codes.append(faultline_curl_setopt_string(handle, CURLOPT_CAINFO, caFile))
         }
         if let failed = codes.first(where: { $0 != CURLE_OK }) {
             throw SMTPClientError.setupFailed(

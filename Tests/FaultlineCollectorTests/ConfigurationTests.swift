@@ -41,6 +41,7 @@ import Testing
                 from = "faultline@localhost"
                 username = ""
                 password_file = ""
+                ca_file = ""
                 starttls = "try"
                 rate_limit = "5m"
                 retry_initial = "10s"

@@ -1,5 +1,6 @@
 import FaultlineCollector
 import FaultlineCore
+import FaultlineTestSupport
 import Foundation
 import SQLKit
 import Testing
@@ -17,11 +18,13 @@ extension DatabaseTests {
 
             init(
                 store: Store, client: AuthenticatedClient, smtpURL: String, tickets: TicketConfiguration,
-                rateLimit: Duration = .zero
+                rateLimit: Duration = .zero, mail: MailConfiguration? = nil
             ) {
-                let mail = MailConfiguration(
-                    smtpURL: smtpURL, from: "faultline@collector.example", startTLS: .none, rateLimit: rateLimit,
-                    retryInitial: .seconds(30), timeout: .seconds(10))
+                let mail =
+                    mail
+                    ?? MailConfiguration(
+                        smtpURL: smtpURL, from: "faultline@collector.example", startTLS: .none, rateLimit: rateLimit,
+                        retryInitial: .seconds(30), timeout: .seconds(10))
                 let outbox = MailOutbox(sender: mail.from)
                 self.store = store
                 self.client = client
@@ -201,6 +204,45 @@ extension DatabaseTests {
                 #expect(detail.hosts.map(\.name) == ["web-1", "db-1"])
                 #expect(detail.ticket.occurrences == 3)
             }
+        }
+
+        @Test(.enabled(if: SelfSignedCertificate.isAvailable))
+        func deliversOverSTARTTLSWithAuthenticationOnly() async throws {
+            let certificates = try ScratchDirectory()
+            let smtp = try TestSMTPServer(
+                security: .init(
+                    certificate: try SelfSignedCertificate(named: "mail", in: certificates), user: "faultline",
+                    password: "s3cret"))
+            try smtp.start()
+            let passwordFile = certificates.file("smtp-password")
+            try "s3cret\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+            try await TestDatabase.with(.sqlite) { test in
+                let client = try await IngestTests.client(in: test.store)
+                func collector(startTLS: MailConfiguration.StartTLS, caFile: String?, password: String?) -> Collector {
+                    Collector(
+                        store: test.store, client: client, smtpURL: smtp.url, tickets: TicketConfiguration(),
+                        mail: MailConfiguration(
+                            smtpURL: smtp.url, from: "faultline@collector.example", startTLS: startTLS,
+                            username: "faultline", password: password, rateLimit: .zero, retryInitial: .zero,
+                            timeout: .seconds(10), caFile: caFile))
+                }
+                let ca = certificates.file("mail.crt")
+                try await collector(startTLS: .required, caFile: ca, password: "s3cret").logs(
+                    "disk /dev/sda1 is full", batch: "1")
+                // Refused: no TLS, an untrusted certificate, a wrong password. Nothing is lost: it stays queued.
+                #expect(try await collector(startTLS: .none, caFile: nil, password: "s3cret").sender.deliverDue() == 0)
+                #expect(
+                    try await collector(startTLS: .required, caFile: nil, password: "s3cret").sender.deliverDue() == 0)
+                #expect(
+                    try await collector(startTLS: .required, caFile: ca, password: "wrong").sender.deliverDue() == 0)
+                #expect(try smtp.messages().isEmpty)
+                #expect(
+                    try await collector(startTLS: .required, caFile: ca, password: "s3cret").sender.deliverDue() == 1)
+                let messages = try smtp.messages()
+                #expect(messages.count == 1)
+                #expect(messages.first?.headers["subject"]?.contains("New error") == true)
+            }
+            smtp.stop()
         }
 
         @Test(arguments: DatabaseEngine.allCases)

@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Testing
 
 @testable import FaultlineCore

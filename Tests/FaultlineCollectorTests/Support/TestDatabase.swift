@@ -1,5 +1,6 @@
 import FaultlineCollector
 import FaultlineCore
+import FaultlineTestSupport
 import Foundation
 import Logging
 import SQLKit

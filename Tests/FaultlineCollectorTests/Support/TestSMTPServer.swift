@@ -1,3 +1,4 @@
+import FaultlineTestSupport
 import Foundation
 
 /// A real SMTP server on loopback for the tests: Debian's `python3-aiosmtpd`, storing every message it
@@ -18,16 +19,26 @@ final class TestSMTPServer: @unchecked Sendable {
         var body: String
     }
 
+    /// STARTTLS and AUTH, both required: the server's certificate and key, and its one user.
+    struct Security {
+        var certificate: SelfSignedCertificate
+        var user: String
+        var password: String
+    }
+
     /// The port on 127.0.0.1.
     let port: Int
+    /// STARTTLS and AUTH, when the server requires them.
+    let security: Security?
     /// The maildir the messages go to.
     let mailbox: ScratchDirectory
     private var process: Process?
 
     /// Creates a server on a free port; call ``start()`` to run it.
-    init() throws {
+    init(security: Security? = nil) throws {
         mailbox = try ScratchDirectory(prefix: "faultline-mailbox")
         port = try Self.freePort()
+        self.security = security
     }
 
     deinit { stop() }
@@ -42,10 +53,21 @@ final class TestSMTPServer: @unchecked Sendable {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox",
-            mailbox.path + "/mail",
-        ]
+        if let security {
+            // Tests/Fixtures/smtp_tls_server.py, from this file's place in the source tree.
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Fixtures/smtp_tls_server.py").path
+            process.arguments = [
+                script, "--port", "\(port)", "--maildir", mailbox.path + "/mail",
+                "--cert", security.certificate.certificate, "--key", security.certificate.key,
+                "--user", security.user, "--password", security.password,
+            ]
+        } else {
+            process.arguments = [
+                "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox",
+                mailbox.path + "/mail",
+            ]
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

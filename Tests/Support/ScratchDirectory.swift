@@ -1,12 +1,12 @@
 import Foundation
 
 /// A fresh directory under the system's temporary directory, deleted with everything in it on `deinit`.
-final class ScratchDirectory {
+public final class ScratchDirectory: Sendable {
     /// The directory's absolute path.
-    let path: String
+    public let path: String
 
     /// Creates the directory; `prefix` starts its name, to tell leftovers apart.
-    init(prefix: String = "faultline-test") throws {
+    public init(prefix: String = "faultline-test") throws {
         path = FileManager.default.temporaryDirectory.path + "/\(prefix)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
     }
@@ -16,5 +16,5 @@ final class ScratchDirectory {
     }
 
     /// The path of `name` inside the directory.
-    func file(_ name: String) -> String { path + "/" + name }
+    public func file(_ name: String) -> String { path + "/" + name }
 }

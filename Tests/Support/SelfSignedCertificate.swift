@@ -3,17 +3,17 @@ import Foundation
 /// A throwaway self-signed certificate for 127.0.0.1, made with the `openssl` command, for TLS tests.
 ///
 /// Being self-signed, the certificate is its own CA: pass it as the CA file to trust it.
-struct SelfSignedCertificate {
+public struct SelfSignedCertificate {
     /// The PEM certificate.
-    let certificate: String
+    public let certificate: String
     /// The PEM private key, unencrypted.
-    let key: String
+    public let key: String
 
     /// True if the `openssl` command is installed; TLS tests are skipped without it.
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
+    public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
 
     /// Writes `NAME.crt` and `NAME.key` into `directory`.
-    init(named name: String, in directory: ScratchDirectory) throws {
+    public init(named name: String, in directory: ScratchDirectory) throws {
         certificate = directory.file("\(name).crt")
         key = directory.file("\(name).key")
         let openssl = Process()
@@ -27,7 +27,12 @@ struct SelfSignedCertificate {
         try openssl.run()
         openssl.waitUntilExit()
         guard openssl.terminationStatus == 0 else {
-            throw LoopbackHTTPServer.ServerFailure(message: "openssl req exited with \(openssl.terminationStatus)")
+            throw OpenSSLFailure(description: "openssl req exited with \(openssl.terminationStatus)")
         }
+    }
+
+    /// The `openssl` command failed.
+    public struct OpenSSLFailure: Error, CustomStringConvertible {
+        public var description: String
     }
 }
