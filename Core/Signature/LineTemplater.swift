@@ -25,32 +25,48 @@ struct LineTemplater {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private let classifier: TokenClassifier
-    private var scratch: [UInt8] = []
+    /// The tokens, masked, joined by single spaces.
+    private var scratch: ScratchBytes
+    /// The template, when the last pass changed pieces.
+    private var output: ScratchBytes
     private var pieces: PieceBuffer
 
-    /// Creates a templater over `bytes`; `storage` (at least ``maximumTokens`` pieces, usually on the stack)
-    /// holds the tokens while a line is written.
-    init(_ bytes: UnsafeBufferPointer<UInt8>, storage: UnsafeMutableBufferPointer<Piece>) {
+    /// Creates a templater over `bytes` that works in the memory of `buffers`.
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, buffers: SigningWorkspace.Buffers) {
         self.bytes = bytes
         self.classifier = TokenClassifier(bytes: bytes)
-        self.pieces = PieceBuffer(storage: storage)
-        scratch.reserveCapacity(min(bytes.count + 16, 4096))
+        self.scratch = buffers.scratch
+        self.output = buffers.output
+        self.pieces = PieceBuffer(storage: buffers.pieces)
     }
 
-    /// Runs `body` with a templater whose token storage lives on the stack for the call.
+    /// Runs `body` with a templater over `bytes` that works in the memory of `buffers`.
+    static func with<Result>(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        buffers: inout SigningWorkspace.Buffers,
+        _ body: (inout LineTemplater) -> Result
+    ) -> Result {
+        var templater = LineTemplater(bytes, buffers: buffers)
+        let result = body(&templater)
+        // Growing a buffer moved it: the buffers keep the memory the templater ends with.
+        buffers.scratch = templater.scratch
+        buffers.output = templater.output
+        return result
+    }
+
+    /// Runs `body` with a templater over `bytes` that works in memory of its own, freed after the call.
     static func with<Result>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (inout LineTemplater) -> Result) -> Result {
-        withUnsafeTemporaryAllocation(of: Piece.self, capacity: maximumTokens) { storage in
-            var templater = LineTemplater(bytes, storage: storage)
-            return body(&templater)
-        }
+        var buffers = SigningWorkspace.Buffers()
+        defer { buffers.deallocate() }
+        return with(bytes, buffers: &buffers, body)
     }
 
     /// A fixed-capacity list of pieces over borrowed storage: no allocation per line.
     struct PieceBuffer: RandomAccessCollection, MutableCollection {
-        private let storage: UnsafeMutableBufferPointer<Piece>
+        private let storage: UnsafeMutablePointer<Piece>
         private(set) var count = 0
 
-        init(storage: UnsafeMutableBufferPointer<Piece>) {
+        init(storage: UnsafeMutablePointer<Piece>) {
             self.storage = storage
         }
 
@@ -58,12 +74,12 @@ struct LineTemplater {
         var endIndex: Int { count }
 
         subscript(index: Int) -> Piece {
-            get { storage[index] }
-            nonmutating set { storage[index] = newValue }
+            @inline(__always) get { storage[index] }
+            @inline(__always) nonmutating set { storage[index] = newValue }
         }
 
-        mutating func append(_ piece: Piece) {
-            (storage.baseAddress! + count).initialize(to: piece)
+        @inline(__always) mutating func append(_ piece: Piece) {
+            (storage + count).initialize(to: piece)
             count += 1
         }
 
@@ -72,17 +88,19 @@ struct LineTemplater {
 
     /// Appends the template of `bytes[start..<end]` to `output`, tokens separated by single spaces.
     mutating func write(_ start: Int, _ end: Int, into output: inout [UInt8]) {
-        scratch.removeAll(keepingCapacity: true)
+        output.append(contentsOf: template(start, end))
+    }
+
+    /// The template of `bytes[start..<end]`, tokens separated by single spaces; valid until the templater is
+    /// used again.
+    mutating func template(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        scratch.count = 0
         pieces.removeAll()
         tokenize(start, end)
-        if joinCalendarAndUnits() {
-            emit(into: &output)
-        } else if output.isEmpty {
-            // `scratch` already holds the tokens joined by spaces: hand it over instead of copying it.
-            swap(&output, &scratch)
-        } else {
-            output.append(contentsOf: scratch)
-        }
+        guard joinCalendarAndUnits() else { return scratch.bytes }
+        output.count = 0
+        emit()
+        return output.bytes
     }
 
     // MARK: - Tokens
@@ -195,14 +213,17 @@ struct LineTemplater {
                     let mark = scratch.count
                     mask(equals + 1, coreEnd, depth: depth + 1)
                     if unchanged(since: mark, equals + 1, coreEnd) {
-                        scratch.removeSubrange(mark...)
+                        scratch.count = mark
                         append(.any)
                     }
                 }
                 return
             }
             if shape.delimiters != 0 {
-                split(coreStart, coreEnd, at: Self.delimiters[shape.delimiters.trailingZeroBitCount], depth: depth)
+                split(
+                    coreStart, coreEnd, at: Self.delimiters.utf8Start[shape.delimiters.trailingZeroBitCount],
+                    depth: depth
+                )
                 return
             }
         }
@@ -215,7 +236,7 @@ struct LineTemplater {
 
     /// Split points tried in order (``TokenClassifier/delimiterBit(_:)`` numbers them); the colon comes last
     /// so that times and addresses are seen whole first.
-    private static let delimiters: [UInt8] = Array(",;|([{}])\":".utf8)
+    private static var delimiters: StaticString { ",;|([{}])\":" }
 
     /// Writes the parts of `bytes[start..<end]` separated by `delimiter`; repeated placeholders in a comma
     /// list collapse into one, so that lists of any length give one template.
@@ -227,9 +248,10 @@ struct LineTemplater {
             let mark = scratch.count
             mask(partStart, partEnd, depth: depth + 1)
             if delimiter == UInt8(ascii: ","), let last = previous, isSinglePlaceholder(mark, scratch.count),
-                scratch[last.start..<last.end].elementsEqual(scratch[mark..<scratch.count])
+                last.end - last.start == scratch.count - mark,
+                scratch.equals(mark, scratch.base + last.start, count: last.end - last.start)
             {
-                scratch.removeSubrange((mark - 1)...)
+                scratch.count = mark - 1
             } else {
                 previous = (mark, scratch.count)
             }
@@ -259,11 +281,13 @@ struct LineTemplater {
             if placeholder(of: index - 1) == .number, pieces[index].placeholder == nil {
                 var unitEnd = pieces[index].end
                 while unitEnd > pieces[index].start, isUnitTrailer(scratch[unitEnd - 1]) { unitEnd -= 1 }
-                let unit: Placeholder? = scratch.withUnsafeBufferPointer { buffer in
-                    guard let word = Words.packed(buffer, pieces[index].start, unitEnd) else { return nil }
-                    if Words.isSize(word) { return .size }
-                    if Words.isDuration(word) { return .duration }
-                    return nil
+                var unit: Placeholder? = nil
+                if let word = Words.packed(scratch.base, pieces[index].start, unitEnd) {
+                    if Words.isSize(word) {
+                        unit = .size
+                    } else if Words.isDuration(word) {
+                        unit = .duration
+                    }
                 }
                 if let unit {
                     pieces[index - 1].placeholder = unit
@@ -325,14 +349,14 @@ struct LineTemplater {
         default: return false
         }
         let end = trimmingComma(piece.start, piece.end)
-        return scratch.withUnsafeBufferPointer { Words.packed($0, piece.start, end).map(Words.isCalendarWord) ?? false }
+        return Words.packed(scratch.base, piece.start, end).map(Words.isCalendarWord) ?? false
     }
 
     private func isMonth(_ index: Int) -> Bool {
         let piece = pieces[index]
         guard piece.placeholder == nil, piece.end - piece.start >= 3 else { return false }
         let end = trimmingComma(piece.start, piece.end)
-        return scratch.withUnsafeBufferPointer { Words.packed($0, piece.start, end).map(Words.isMonth) ?? false }
+        return Words.packed(scratch.base, piece.start, end).map(Words.isMonth) ?? false
     }
 
     private func trimmingComma(_ start: Int, _ end: Int) -> Int {
@@ -342,23 +366,23 @@ struct LineTemplater {
     }
 
     private func wholePlaceholder(_ start: Int, _ end: Int) -> Placeholder? {
-        scratch.withUnsafeBufferPointer { Placeholder.whole($0, start, end) }
+        Placeholder.whole(scratch.base, start, end)
     }
 
     private func isSinglePlaceholder(_ start: Int, _ end: Int) -> Bool { wholePlaceholder(start, end) != nil }
 
     // MARK: - Output
 
-    private func emit(into output: inout [UInt8]) {
+    private mutating func emit() {
         var first = true
         for piece in pieces where !piece.removed {
             if !first { output.append(UInt8(ascii: " ")) }
             first = false
             // A placeholder set by the last pass is followed by the punctuation kept in `start..<end`.
             if let placeholder = piece.placeholder {
-                placeholder.staticText.withUTF8Buffer { output.append(contentsOf: $0) }
+                output.append(placeholder.staticText)
             }
-            output.append(contentsOf: scratch[piece.start..<piece.end])
+            output.append(scratch.base + piece.start, count: piece.end - piece.start)
         }
     }
 
@@ -374,14 +398,14 @@ struct LineTemplater {
     }
 
     private func unchanged(since mark: Int, _ start: Int, _ end: Int) -> Bool {
-        scratch.count - mark == end - start && scratch[mark...].elementsEqual(bytes[start..<end])
+        scratch.count - mark == end - start && scratch.equals(mark, bytes.baseAddress! + start, count: end - start)
     }
 
-    private mutating func copy(_ start: Int, _ end: Int) {
-        if start < end { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+    @inline(__always) private mutating func copy(_ start: Int, _ end: Int) {
+        if start < end { scratch.append(bytes.baseAddress! + start, count: end - start) }
     }
 
-    private mutating func append(_ placeholder: Placeholder) {
-        placeholder.staticText.withUTF8Buffer { scratch.append(contentsOf: $0) }
+    @inline(__always) private mutating func append(_ placeholder: Placeholder) {
+        scratch.append(placeholder.staticText)
     }
 }

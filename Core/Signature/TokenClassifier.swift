@@ -75,7 +75,7 @@ struct TokenClassifier {
             if isIPv4(start, end) { return .ip }
             if isNumber(start, end) { return .number }
             if let unitStart = numberPrefixEnd(start, end) {
-                if let unit = Words.packed(bytes, unitStart, end) {
+                if let unit = Words.packed(bytes.baseAddress!, unitStart, end) {
                     if Words.isDuration(unit) { return .duration }
                     if Words.isSize(unit) { return .size }
                 }
@@ -309,6 +309,6 @@ struct TokenClassifier {
 
     /// `true`, `false`, `null`, `nil`, `none`, any case.
     func isBool(_ start: Int, _ end: Int) -> Bool {
-        Words.packed(bytes, start, end).map(Words.isBoolean) ?? false
+        Words.packed(bytes.baseAddress!, start, end).map(Words.isBoolean) ?? false
     }
 }

@@ -8,7 +8,7 @@ enum Words {
     /// The lower-cased bytes of `bytes[start..<end]` packed little-endian; `nil` when empty or longer than
     /// 8 bytes (9-letter words ending in `r` or `y` are packed by their first 8, for the calendar names).
     @inline(__always)
-    static func packed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
+    static func packed(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
         var length = end - start
         if length == 9 {
             let last = ByteClass.lower(bytes[start + 8])
