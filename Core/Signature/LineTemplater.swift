@@ -30,6 +30,8 @@ struct LineTemplater {
     /// The template, when the last pass changed pieces.
     private var output: ScratchBytes
     private var pieces: PieceBuffer
+    /// Whether a piece is, whole, `<num>` or `<time>`.
+    private var hasNumberOrTime = false
 
     /// Creates a templater over `bytes` that works in the memory of `buffers`.
     private init(_ bytes: UnsafeBufferPointer<UInt8>, buffers: SigningWorkspace.Buffers) {
@@ -96,6 +98,7 @@ struct LineTemplater {
     mutating func template(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
         scratch.count = 0
         pieces.removeAll()
+        hasNumberOrTime = false
         tokenize(start, end)
         guard joinCalendarAndUnits() else { return scratch.bytes }
         output.count = 0
@@ -110,14 +113,10 @@ struct LineTemplater {
         while index < end, pieces.count < Self.maximumTokens {
             while index < end, ByteClass.isSeparator(bytes[index]) { index += 1 }
             guard index < end else { break }
-            var tokenEnd = index
-            var quote = -1
-            while tokenEnd < end {
-                let byte = bytes[tokenEnd]
-                if ByteClass.isSeparator(byte) { break }
-                if quote < 0, byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { quote = tokenEnd }
-                tokenEnd += 1
-            }
+            // One pass finds the token's end and first quote, and the shape `mask` needs.
+            let token = classifier.scan(index, end)
+            let tokenEnd = token.end
+            let quote = token.quote
             if !pieces.isEmpty { scratch.append(UInt8(ascii: " ")) }
             let pieceStart = scratch.count
             if tokenEnd - index > Self.maximumTokenLength {
@@ -127,12 +126,12 @@ struct LineTemplater {
             } else if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
                 index = next
             } else {
-                mask(index, tokenEnd, depth: 0)
+                maskToken(index, tokenEnd, token.shape)
                 index = tokenEnd
             }
-            pieces.append(
-                Piece(start: pieceStart, end: scratch.count, whole: wholePlaceholder(pieceStart, scratch.count))
-            )
+            let whole = wholePlaceholder(pieceStart, scratch.count)
+            if whole == .number || whole == .time { hasNumberOrTime = true }
+            pieces.append(Piece(start: pieceStart, end: scratch.count, whole: whole))
         }
     }
 
@@ -184,23 +183,58 @@ struct LineTemplater {
         return closeTokenEnd
     }
 
+    /// Whether brackets and punctuation stripped from a token leave its shape as it is: none of them is a
+    /// delimiter (nor a colon, which is one), and no stripped byte is a digit, `@` or `=`.
+    @inline(__always) private func isNeutral(_ start: Int, _ end: Int) -> Bool {
+        var index = start
+        while index < end {
+            if TokenClassifier.delimiterBit(bytes[index]) != 0 { return false }
+            index += 1
+        }
+        return true
+    }
+
     private func isBracketOpening(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{")
     }
 
     /// Writes one token (or part of one) with its variables replaced.
     private mutating func mask(_ start: Int, _ end: Int, depth: Int) {
-        var coreStart = start
-        while coreStart < end, ByteClass.isOpening(bytes[coreStart]) { coreStart += 1 }
-        var coreEnd = end
-        while coreEnd > coreStart, ByteClass.isClosing(bytes[coreEnd - 1]) { coreEnd -= 1 }
+        let (coreStart, coreEnd) = core(start, end)
         guard coreStart < coreEnd else {
             copy(start, end)
             return
         }
         copy(start, coreStart)
-        defer { copy(coreEnd, end) }
-        let shape = classifier.shape(coreStart, coreEnd)
+        maskCore(coreStart, coreEnd, classifier.shape(coreStart, coreEnd), depth: depth)
+        copy(coreEnd, end)
+    }
+
+    /// ``mask(_:_:depth:)`` for a whole token, whose shape the scan that found it read.
+    private mutating func maskToken(_ start: Int, _ end: Int, _ shape: TokenClassifier.Shape) {
+        let (coreStart, coreEnd) = core(start, end)
+        guard coreStart < coreEnd else {
+            copy(start, end)
+            return
+        }
+        copy(start, coreStart)
+        let coreShape =
+            isNeutral(start, coreStart) && isNeutral(coreEnd, end) ? shape : classifier.shape(coreStart, coreEnd)
+        maskCore(coreStart, coreEnd, coreShape, depth: 0)
+        copy(coreEnd, end)
+    }
+
+    /// `bytes[start..<end]` without the brackets and quotes that open it and the punctuation that closes it.
+    @inline(__always) private func core(_ start: Int, _ end: Int) -> (start: Int, end: Int) {
+        var coreStart = start
+        while coreStart < end, ByteClass.isOpening(bytes[coreStart]) { coreStart += 1 }
+        var coreEnd = end
+        while coreEnd > coreStart, ByteClass.isClosing(bytes[coreEnd - 1]) { coreEnd -= 1 }
+        return (coreStart, coreEnd)
+    }
+
+    /// Writes the core of a token (or of a part of one), whose shape is `shape`, with its variables replaced.
+    private mutating func maskCore(_ coreStart: Int, _ coreEnd: Int, _ shape: TokenClassifier.Shape, depth: Int) {
         if let placeholder = classifier.classify(coreStart, coreEnd, shape) {
             append(placeholder)
             return
@@ -276,6 +310,8 @@ struct LineTemplater {
                 changed = true
             }
         }
+        // Units follow numbers, and runs fold around times: without either there is nothing more to do.
+        guard changed || hasNumberOrTime else { return false }
         var index = 1
         while index < pieces.count {
             if placeholder(of: index - 1) == .number, pieces[index].placeholder == nil {
@@ -338,16 +374,16 @@ struct LineTemplater {
         return placeholder == .number || placeholder == .time
     }
 
+    /// The first letters of calendar words, `a d f j m n o s t w`, as bits by distance from `a`.
+    private static let calendarInitials: UInt32 = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14
+        | 1 << 18 | 1 << 19 | 1 << 22
+
     private func isCalendarWord(_ index: Int) -> Bool {
         let piece = pieces[index]
-        guard piece.end - piece.start >= 3, piece.end - piece.start <= 10, ByteClass.isLetter(scratch[piece.start])
-        else { return false }
-        switch ByteClass.lower(scratch[piece.start]) {
-        case UInt8(ascii: "j"), UInt8(ascii: "f"), UInt8(ascii: "m"), UInt8(ascii: "a"), UInt8(ascii: "s"),
-            UInt8(ascii: "o"), UInt8(ascii: "n"), UInt8(ascii: "d"), UInt8(ascii: "t"), UInt8(ascii: "w"):
-            break
-        default: return false
-        }
+        guard piece.end - piece.start >= 3, piece.end - piece.start <= 10 else { return false }
+        // Setting bit 5 lower-cases a letter and turns no other byte into one.
+        let letter = (scratch[piece.start] | 0x20) &- UInt8(ascii: "a")
+        guard letter < 26, Self.calendarInitials & (1 << UInt32(letter)) != 0 else { return false }
         let end = trimmingComma(piece.start, piece.end)
         return Words.packed(scratch.base, piece.start, end).map(Words.isCalendarWord) ?? false
     }
@@ -365,8 +401,9 @@ struct LineTemplater {
         return end
     }
 
-    private func wholePlaceholder(_ start: Int, _ end: Int) -> Placeholder? {
-        Placeholder.whole(scratch.base, start, end)
+    @inline(__always) private func wholePlaceholder(_ start: Int, _ end: Int) -> Placeholder? {
+        guard end - start >= 3, scratch[start] == UInt8(ascii: "<") else { return nil }
+        return Placeholder.whole(scratch.base, start, end)
     }
 
     private func isSinglePlaceholder(_ start: Int, _ end: Int) -> Bool { wholePlaceholder(start, end) != nil }

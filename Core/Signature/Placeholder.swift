@@ -9,7 +9,7 @@ public enum Placeholder: UInt8, CaseIterable, Sendable {
     public var text: String { staticText.description }
 
     /// ``text`` without an allocation, for the hot path.
-    var staticText: StaticString {
+    @inline(__always) var staticText: StaticString {
         switch self {
         case .number: "<num>"
         case .hex: "<hex>"
