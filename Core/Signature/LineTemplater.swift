@@ -126,7 +126,17 @@ struct LineTemplater {
             } else if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
                 index = next
             } else {
-                maskToken(index, tokenEnd, token.shape)
+                if token.punctuation > 0 || (token.shape.digits > 0 && token.shape.digits < tokenEnd - index) {
+                    maskToken(index, tokenEnd, token.shape)
+                } else if token.shape.digits > 0 {
+                    // Digits alone: nothing to strip or split, and a number.
+                    append(.number)
+                } else if tokenEnd - index >= 3, tokenEnd - index <= 5, classifier.isBool(index, tokenEnd) {
+                    // Letters alone (or non-ASCII bytes): a boolean, or a word copied as it is.
+                    append(.bool)
+                } else {
+                    copy(index, tokenEnd)
+                }
                 index = tokenEnd
             }
             let whole = wholePlaceholder(pieceStart, scratch.count)
@@ -383,7 +393,9 @@ struct LineTemplater {
         guard piece.end - piece.start >= 3, piece.end - piece.start <= 10 else { return false }
         // Setting bit 5 lower-cases a letter and turns no other byte into one.
         let letter = (scratch[piece.start] | 0x20) &- UInt8(ascii: "a")
-        guard letter < 26, Self.calendarInitials & (1 << UInt32(letter)) != 0 else { return false }
+        guard letter < 26, Self.calendarInitials & (1 << UInt32(letter)) != 0,
+            Words.isCalendarPrefix(scratch[piece.start + 1], scratch[piece.start + 2])
+        else { return false }
         let end = trimmingComma(piece.start, piece.end)
         return Words.packed(scratch.base, piece.start, end).map(Words.isCalendarWord) ?? false
     }

@@ -38,6 +38,8 @@ struct TokenClassifier {
         var end: Int
         /// The index of the first `"` or `'`, or -1.
         var quote = -1
+        /// How many bytes are ASCII punctuation: none means letters (or non-ASCII bytes) and digits alone.
+        var punctuation = 0
         var shape = Shape()
     }
 
@@ -57,6 +59,7 @@ struct TokenClassifier {
             } else if kind == ByteClass.separator {
                 break
             } else {
+                scan.punctuation &+= 1
                 if scan.quote < 0, byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { scan.quote = index }
                 note(byte, at: index, end, into: &scan.shape)
             }
@@ -340,6 +343,9 @@ struct TokenClassifier {
 
     /// `true`, `false`, `null`, `nil`, `none`, any case.
     func isBool(_ start: Int, _ end: Int) -> Bool {
-        Words.packed(bytes.baseAddress!, start, end).map(Words.isBoolean) ?? false
+        // Their initials, `t f n`, any case: setting bit 5 lower-cases a letter and makes no other byte one.
+        let first = bytes[start] | 0x20
+        guard first == UInt8(ascii: "t") || first == UInt8(ascii: "f") || first == UInt8(ascii: "n") else { return false }
+        return Words.packed(bytes.baseAddress!, start, end).map(Words.isBoolean) ?? false
     }
 }
