@@ -126,16 +126,10 @@ struct LineTemplater {
             } else if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
                 index = next
             } else {
-                if token.punctuation > 0 || (token.shape.digits > 0 && token.shape.digits < tokenEnd - index) {
-                    maskToken(index, tokenEnd, token.shape)
-                } else if token.shape.digits > 0 {
-                    // Digits alone: nothing to strip or split, and a number.
-                    append(.number)
-                } else if tokenEnd - index >= 3, tokenEnd - index <= 5, classifier.isBool(index, tokenEnd) {
-                    // Letters alone (or non-ASCII bytes): a boolean, or a word copied as it is.
-                    append(.bool)
+                if token.punctuation == 0 {
+                    maskPlain(index, tokenEnd, digits: token.shape.digits)
                 } else {
-                    copy(index, tokenEnd)
+                    maskToken(index, tokenEnd, token)
                 }
                 index = tokenEnd
             }
@@ -220,18 +214,38 @@ struct LineTemplater {
         copy(coreEnd, end)
     }
 
-    /// ``mask(_:_:depth:)`` for a whole token, whose shape the scan that found it read.
-    private mutating func maskToken(_ start: Int, _ end: Int, _ shape: TokenClassifier.Shape) {
+    /// ``mask(_:_:depth:)`` for a whole token, which `token` describes.
+    private mutating func maskToken(_ start: Int, _ end: Int, _ token: TokenClassifier.Scan) {
         let (coreStart, coreEnd) = core(start, end)
         guard coreStart < coreEnd else {
             copy(start, end)
             return
         }
         copy(start, coreStart)
-        let coreShape =
-            isNeutral(start, coreStart) && isNeutral(coreEnd, end) ? shape : classifier.shape(coreStart, coreEnd)
-        maskCore(coreStart, coreEnd, coreShape, depth: 0)
+        // What is stripped is punctuation: when that is all of it, as in `word:` or `(42),`, the core is plain.
+        if token.punctuation == coreStart - start + end - coreEnd {
+            maskPlain(coreStart, coreEnd, digits: token.shape.digits)
+        } else if isNeutral(start, coreStart), isNeutral(coreEnd, end) {
+            maskCore(coreStart, coreEnd, token.shape, depth: 0)
+        } else {
+            maskCore(coreStart, coreEnd, classifier.shape(coreStart, coreEnd), depth: 0)
+        }
         copy(coreEnd, end)
+    }
+
+    /// ``maskCore(_:_:_:depth:)`` for letters (or non-ASCII bytes) and digits alone, `digits` of them digits.
+    private mutating func maskPlain(_ start: Int, _ end: Int, digits: Int) {
+        if digits == end - start {
+            // Too many digits for a time or an IPv4 part, and no `0x`: a number.
+            append(.number)
+        } else if digits > 0 {
+            maskCore(start, end, TokenClassifier.Shape(digits: digits), depth: 0)
+        } else if end - start >= 3, end - start <= 5, classifier.isBool(start, end) {
+            append(.bool)
+        } else {
+            // No digit, no punctuation: no other class, nothing to split.
+            copy(start, end)
+        }
     }
 
     /// `bytes[start..<end]` without the brackets and quotes that open it and the punctuation that closes it.
