@@ -20,6 +20,8 @@ struct LineTemplater {
         var placeholder: Placeholder?
         /// The placeholder the piece's text is, whole, when it is one.
         var whole: Placeholder?
+        /// Whether the piece's text is a month or weekday name, maybe followed by commas.
+        var isCalendarWord = false
         var removed = false
     }
 
@@ -32,6 +34,8 @@ struct LineTemplater {
     private var pieces: PieceBuffer
     /// Whether a piece is, whole, `<num>` or `<time>`.
     private var hasNumberOrTime = false
+    /// Whether a piece is a calendar word.
+    private var hasCalendarWord = false
 
     /// Creates a templater over `bytes` that works in the memory of `buffers`.
     private init(_ bytes: UnsafeBufferPointer<UInt8>, buffers: SigningWorkspace.Buffers) {
@@ -99,6 +103,7 @@ struct LineTemplater {
         scratch.count = 0
         pieces.removeAll()
         hasNumberOrTime = false
+        hasCalendarWord = false
         tokenize(start, end)
         guard joinCalendarAndUnits() else { return scratch.bytes }
         output.count = 0
@@ -126,16 +131,14 @@ struct LineTemplater {
             } else if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
                 index = next
             } else {
-                if token.punctuation == 0 {
-                    maskPlain(index, tokenEnd, digits: token.shape.digits)
-                } else {
-                    maskToken(index, tokenEnd, token)
-                }
+                mask(index, tokenEnd, token, depth: 0)
                 index = tokenEnd
             }
             let whole = wholePlaceholder(pieceStart, scratch.count)
             if whole == .number || whole == .time { hasNumberOrTime = true }
-            pieces.append(Piece(start: pieceStart, end: scratch.count, whole: whole))
+            let isCalendar = whole == nil && isCalendarWord(pieceStart, scratch.count)
+            if isCalendar { hasCalendarWord = true }
+            pieces.append(Piece(start: pieceStart, end: scratch.count, whole: whole, isCalendarWord: isCalendar))
         }
     }
 
@@ -204,18 +207,16 @@ struct LineTemplater {
 
     /// Writes one token (or part of one) with its variables replaced.
     private mutating func mask(_ start: Int, _ end: Int, depth: Int) {
-        let (coreStart, coreEnd) = core(start, end)
-        guard coreStart < coreEnd else {
-            copy(start, end)
-            return
-        }
-        copy(start, coreStart)
-        maskCore(coreStart, coreEnd, classifier.shape(coreStart, coreEnd), depth: depth)
-        copy(coreEnd, end)
+        mask(start, end, classifier.scan(start, end), depth: depth)
     }
 
-    /// ``mask(_:_:depth:)`` for a whole token, which `token` describes.
-    private mutating func maskToken(_ start: Int, _ end: Int, _ token: TokenClassifier.Scan) {
+    /// ``mask(_:_:depth:)`` for `bytes[start..<end]`, which `token` describes.
+    private mutating func mask(_ start: Int, _ end: Int, _ token: TokenClassifier.Scan, depth: Int) {
+        guard start < end else { return }
+        if token.punctuation == 0 {
+            maskPlain(start, end, digits: token.shape.digits, depth: depth)
+            return
+        }
         let (coreStart, coreEnd) = core(start, end)
         guard coreStart < coreEnd else {
             copy(start, end)
@@ -224,22 +225,22 @@ struct LineTemplater {
         copy(start, coreStart)
         // What is stripped is punctuation: when that is all of it, as in `word:` or `(42),`, the core is plain.
         if token.punctuation == coreStart - start + end - coreEnd {
-            maskPlain(coreStart, coreEnd, digits: token.shape.digits)
+            maskPlain(coreStart, coreEnd, digits: token.shape.digits, depth: depth)
         } else if isNeutral(start, coreStart), isNeutral(coreEnd, end) {
-            maskCore(coreStart, coreEnd, token.shape, depth: 0)
+            maskCore(coreStart, coreEnd, token.shape, depth: depth)
         } else {
-            maskCore(coreStart, coreEnd, classifier.shape(coreStart, coreEnd), depth: 0)
+            maskCore(coreStart, coreEnd, classifier.shape(coreStart, coreEnd), depth: depth)
         }
         copy(coreEnd, end)
     }
 
     /// ``maskCore(_:_:_:depth:)`` for letters (or non-ASCII bytes) and digits alone, `digits` of them digits.
-    private mutating func maskPlain(_ start: Int, _ end: Int, digits: Int) {
+    private mutating func maskPlain(_ start: Int, _ end: Int, digits: Int, depth: Int) {
         if digits == end - start {
             // Too many digits for a time or an IPv4 part, and no `0x`: a number.
             append(.number)
         } else if digits > 0 {
-            maskCore(start, end, TokenClassifier.Shape(digits: digits), depth: 0)
+            maskCore(start, end, TokenClassifier.Shape(digits: digits), depth: depth)
         } else if end - start >= 3, end - start <= 5, classifier.isBool(start, end) {
             append(.bool)
         } else {
@@ -324,8 +325,9 @@ struct LineTemplater {
     /// `Jul 3` → `<time>`, `5 MB` → `<size>`, `10 ms` → `<duration>`, then `<time> <num>` runs fold into one.
     /// Returns whether any piece changed.
     private mutating func joinCalendarAndUnits() -> Bool {
+        guard hasCalendarWord || hasNumberOrTime else { return false }
         var changed = false
-        for index in pieces.indices where isCalendarWord(index) {
+        for index in pieces.indices where pieces[index].isCalendarWord {
             let before = index > 0 && (isTimeOrNumber(index - 1) || isMonth(index - 1))
             let after = index + 1 < pieces.count && (isTimeOrNumber(index + 1) || isMonth(index + 1))
             if before || after {
@@ -402,16 +404,15 @@ struct LineTemplater {
     private static let calendarInitials: UInt32 = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14
         | 1 << 18 | 1 << 19 | 1 << 22
 
-    private func isCalendarWord(_ index: Int) -> Bool {
-        let piece = pieces[index]
-        guard piece.end - piece.start >= 3, piece.end - piece.start <= 10 else { return false }
+    /// Whether `scratch[start..<end]` is a month or weekday name, maybe followed by commas.
+    @inline(__always) private func isCalendarWord(_ start: Int, _ end: Int) -> Bool {
+        guard end - start >= 3, end - start <= 10 else { return false }
         // Setting bit 5 lower-cases a letter and turns no other byte into one.
-        let letter = (scratch[piece.start] | 0x20) &- UInt8(ascii: "a")
+        let letter = (scratch[start] | 0x20) &- UInt8(ascii: "a")
         guard letter < 26, Self.calendarInitials & (1 << UInt32(letter)) != 0,
-            Words.isCalendarPrefix(scratch[piece.start + 1], scratch[piece.start + 2])
+            Words.isCalendarPrefix(scratch[start + 1], scratch[start + 2])
         else { return false }
-        let end = trimmingComma(piece.start, piece.end)
-        return Words.packed(scratch.base, piece.start, end).map(Words.isCalendarWord) ?? false
+        return Words.packed(scratch.base, start, trimmingComma(start, end)).map(Words.isCalendarWord) ?? false
     }
 
     private func isMonth(_ index: Int) -> Bool {

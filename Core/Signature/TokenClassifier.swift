@@ -343,9 +343,12 @@ struct TokenClassifier {
 
     /// `true`, `false`, `null`, `nil`, `none`, any case.
     func isBool(_ start: Int, _ end: Int) -> Bool {
-        // Their initials, `t f n`, any case: setting bit 5 lower-cases a letter and makes no other byte one.
-        let first = bytes[start] | 0x20
-        guard first == UInt8(ascii: "t") || first == UInt8(ascii: "f") || first == UInt8(ascii: "n") else { return false }
+        // Their first two letters, `tr fa nu ni no`, any case: setting bit 5 lower-cases a letter and makes no
+        // other byte one.
+        switch UInt16(bytes[start] | 0x20) << 8 | UInt16(bytes[start + 1] | 0x20) {
+        case 0x7472, 0x6661, 0x6e75, 0x6e69, 0x6e6f: break
+        default: return false
+        }
         return Words.packed(bytes.baseAddress!, start, end).map(Words.isBoolean) ?? false
     }
 }
