@@ -32,10 +32,15 @@ struct LineTemplater {
     /// The template, when the last pass changed pieces.
     private var output: ScratchBytes
     private var pieces: PieceBuffer
-    /// Whether a piece is, whole, `<num>` or `<time>`.
-    private var hasNumberOrTime = false
+    /// Whether a piece is, whole, `<num>`.
+    private var hasNumber = false
+    /// Whether a piece is, whole, `<time>`.
+    private var hasTime = false
     /// Whether a piece is a calendar word.
     private var hasCalendarWord = false
+    /// The placeholder written last and where its text is in `scratch`, until `scratch` is cut shorter: a
+    /// piece that is that text is that placeholder, whole.
+    private var lastPlaceholder: (placeholder: Placeholder, start: Int, end: Int)? = nil
 
     /// Creates a templater over `bytes` that works in the memory of `buffers`.
     private init(_ bytes: UnsafeBufferPointer<UInt8>, buffers: SigningWorkspace.Buffers) {
@@ -101,8 +106,10 @@ struct LineTemplater {
     /// used again.
     mutating func template(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
         scratch.count = 0
+        lastPlaceholder = nil
         pieces.removeAll()
-        hasNumberOrTime = false
+        hasNumber = false
+        hasTime = false
         hasCalendarWord = false
         tokenize(start, end)
         guard joinCalendarAndUnits() else { return scratch.bytes }
@@ -134,8 +141,17 @@ struct LineTemplater {
                 mask(index, tokenEnd, token, depth: 0)
                 index = tokenEnd
             }
-            let whole = wholePlaceholder(pieceStart, scratch.count)
-            if whole == .number || whole == .time { hasNumberOrTime = true }
+            let whole: Placeholder?
+            if let last = lastPlaceholder, last.start == pieceStart, last.end == scratch.count {
+                whole = last.placeholder
+            } else {
+                whole = wholePlaceholder(pieceStart, scratch.count)
+            }
+            if whole == .number {
+                hasNumber = true
+            } else if whole == .time {
+                hasTime = true
+            }
             let isCalendar = whole == nil && isCalendarWord(pieceStart, scratch.count)
             if isCalendar { hasCalendarWord = true }
             pieces.append(Piece(start: pieceStart, end: scratch.count, whole: whole, isCalendarWord: isCalendar))
@@ -272,7 +288,7 @@ struct LineTemplater {
                     let mark = scratch.count
                     mask(equals + 1, coreEnd, depth: depth + 1)
                     if unchanged(since: mark, equals + 1, coreEnd) {
-                        scratch.count = mark
+                        truncate(to: mark)
                         append(.any)
                     }
                 }
@@ -310,7 +326,7 @@ struct LineTemplater {
                 last.end - last.start == scratch.count - mark,
                 scratch.equals(mark, scratch.base + last.start, count: last.end - last.start)
             {
-                scratch.count = mark - 1
+                truncate(to: mark - 1)
             } else {
                 previous = (mark, scratch.count)
             }
@@ -325,21 +341,24 @@ struct LineTemplater {
     /// `Jul 3` → `<time>`, `5 MB` → `<size>`, `10 ms` → `<duration>`, then `<time> <num>` runs fold into one.
     /// Returns whether any piece changed.
     private mutating func joinCalendarAndUnits() -> Bool {
-        guard hasCalendarWord || hasNumberOrTime else { return false }
+        // Calendar words join numbers and times, units follow numbers, and runs fold around times: each pass
+        // runs only when what it looks for is there.
+        guard hasCalendarWord || hasNumber || hasTime else { return false }
         var changed = false
-        for index in pieces.indices where pieces[index].isCalendarWord {
-            let before = index > 0 && (isTimeOrNumber(index - 1) || isMonth(index - 1))
-            let after = index + 1 < pieces.count && (isTimeOrNumber(index + 1) || isMonth(index + 1))
-            if before || after {
-                pieces[index].placeholder = .time
-                pieces[index].start = pieces[index].end
-                changed = true
+        if hasCalendarWord {
+            for index in pieces.indices where pieces[index].isCalendarWord {
+                let before = index > 0 && (isTimeOrNumber(index - 1) || isMonth(index - 1))
+                let after = index + 1 < pieces.count && (isTimeOrNumber(index + 1) || isMonth(index + 1))
+                if before || after {
+                    pieces[index].placeholder = .time
+                    pieces[index].start = pieces[index].end
+                    changed = true
+                }
             }
         }
-        // Units follow numbers, and runs fold around times: without either there is nothing more to do.
-        guard changed || hasNumberOrTime else { return false }
+        let hasTime = hasTime || changed
         var index = 1
-        while index < pieces.count {
+        while hasNumber, index < pieces.count {
             if placeholder(of: index - 1) == .number, pieces[index].placeholder == nil {
                 var unitEnd = pieces[index].end
                 while unitEnd > pieces[index].start, isUnitTrailer(scratch[unitEnd - 1]) { unitEnd -= 1 }
@@ -364,6 +383,7 @@ struct LineTemplater {
             }
             index += 1
         }
+        guard hasTime else { return changed }
         var last: Int? = nil
         for index in pieces.indices where !pieces[index].removed {
             let current = placeholder(of: index)
@@ -470,6 +490,14 @@ struct LineTemplater {
     }
 
     @inline(__always) private mutating func append(_ placeholder: Placeholder) {
+        let start = scratch.count
         scratch.append(placeholder.staticText)
+        lastPlaceholder = (placeholder, start, scratch.count)
+    }
+
+    /// Drops the bytes of `scratch` from `count` on.
+    private mutating func truncate(to count: Int) {
+        scratch.count = count
+        lastPlaceholder = nil
     }
 }
