@@ -152,9 +152,20 @@ struct LineTemplater {
             } else if whole == .time {
                 hasTime = true
             }
-            let isCalendar = whole == nil && isCalendarWord(pieceStart, scratch.count)
-            if isCalendar { hasCalendarWord = true }
-            pieces.append(Piece(start: pieceStart, end: scratch.count, whole: whole, isCalendarWord: isCalendar))
+            let pieceEnd = scratch.count
+            var isCalendar = false
+            // Few pieces pass the first tests: the whole test runs for a few words in a hundred.
+            if whole == nil, pieceEnd - pieceStart >= 3, pieceEnd - pieceStart <= 10 {
+                let text = scratch.base + pieceStart
+                let letter = (text[0] | 0x20) &- UInt8(ascii: "a")
+                if letter < 26, Self.calendarInitials & (1 << UInt32(letter)) != 0,
+                    Words.isCalendarPrefix(text[1], text[2]), isCalendarWord(pieceStart, pieceEnd)
+                {
+                    isCalendar = true
+                    hasCalendarWord = true
+                }
+            }
+            pieces.append(Piece(start: pieceStart, end: pieceEnd, whole: whole, isCalendarWord: isCalendar))
         }
     }
 
@@ -251,7 +262,7 @@ struct LineTemplater {
     }
 
     /// ``maskCore(_:_:_:depth:)`` for letters (or non-ASCII bytes) and digits alone, `digits` of them digits.
-    private mutating func maskPlain(_ start: Int, _ end: Int, digits: Int, depth: Int) {
+    @inline(__always) private mutating func maskPlain(_ start: Int, _ end: Int, digits: Int, depth: Int) {
         if digits == end - start {
             // Too many digits for a time or an IPv4 part, and no `0x`: a number.
             append(.number)
@@ -420,19 +431,14 @@ struct LineTemplater {
         return placeholder == .number || placeholder == .time
     }
 
-    /// The first letters of calendar words, `a d f j m n o s t w`, as bits by distance from `a`.
+    /// The first letters of calendar words, `a d f j m n o s t w`, as bits by distance from `a` (setting bit 5
+    /// of a byte lower-cases a letter and turns no other byte into one).
     private static let calendarInitials: UInt32 = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14
         | 1 << 18 | 1 << 19 | 1 << 22
 
-    /// Whether `scratch[start..<end]` is a month or weekday name, maybe followed by commas.
-    @inline(__always) private func isCalendarWord(_ start: Int, _ end: Int) -> Bool {
-        guard end - start >= 3, end - start <= 10 else { return false }
-        // Setting bit 5 lower-cases a letter and turns no other byte into one.
-        let letter = (scratch[start] | 0x20) &- UInt8(ascii: "a")
-        guard letter < 26, Self.calendarInitials & (1 << UInt32(letter)) != 0,
-            Words.isCalendarPrefix(scratch[start + 1], scratch[start + 2])
-        else { return false }
-        return Words.packed(scratch.base, start, trimmingComma(start, end)).map(Words.isCalendarWord) ?? false
+    /// Whether `scratch[start..<end]` (3 to 10 bytes) is a month or weekday name, maybe followed by commas.
+    private func isCalendarWord(_ start: Int, _ end: Int) -> Bool {
+        Words.packed(scratch.base, start, trimmingComma(start, end)).map(Words.isCalendarWord) ?? false
     }
 
     private func isMonth(_ index: Int) -> Bool {
