@@ -234,7 +234,9 @@ struct LineTemplater {
 
     /// Writes one token (or part of one) with its variables replaced.
     private mutating func mask(_ start: Int, _ end: Int, depth: Int) {
-        mask(start, end, classifier.scan(start, end), depth: depth)
+        let part = classifier.scan(start, end)
+        assert(part.end == end, "a part of a token holds no separator")
+        mask(start, end, part, depth: depth)
     }
 
     /// ``mask(_:_:depth:)`` for `bytes[start..<end]`, which `token` describes.
@@ -433,7 +435,8 @@ struct LineTemplater {
 
     /// The first letters of calendar words, `a d f j m n o s t w`, as bits by distance from `a` (setting bit 5
     /// of a byte lower-cases a letter and turns no other byte into one).
-    private static let calendarInitials: UInt32 = 1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14
+    private static let calendarInitials: UInt32 =
+        1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14
         | 1 << 18 | 1 << 19 | 1 << 22
 
     /// Whether `scratch[start..<end]` (3 to 10 bytes) is a month or weekday name, maybe followed by commas.
