@@ -1,5 +1,35 @@
-/// Byte tests used on the fingerprinting hot path: plain comparisons, no tables, no regex.
+/// Byte tests used on the fingerprinting hot path: plain comparisons and one table, no regex.
 enum ByteClass {
+    /// Kinds in ``kinds``.
+    static let plain = UInt8(ascii: "a")
+    static let digit = UInt8(ascii: "0")
+    static let separator = UInt8(ascii: "s")
+    static let punctuation = UInt8(ascii: "p")
+
+    /// The kind of every byte, indexed by its value: ``separator`` (see ``isSeparator(_:)``), ``digit``, ASCII
+    /// ``punctuation``, or ``plain`` for letters and the bytes of non-ASCII characters. One load per byte tells
+    /// the token scan whether a byte needs any work.
+    static var kinds: StaticString {
+        """
+        ssssssssssssssss\
+        ssssssssssssssss\
+        sppppppppppppppp\
+        0000000000pppppp\
+        paaaaaaaaaaaaaaa\
+        aaaaaaaaaaappppp\
+        paaaaaaaaaaaaaaa\
+        aaaaaaaaaaapppps\
+        aaaaaaaaaaaaaaaa\
+        aaaaaaaaaaaaaaaa\
+        aaaaaaaaaaaaaaaa\
+        aaaaaaaaaaaaaaaa\
+        aaaaaaaaaaaaaaaa\
+        aaaaaaaaaaaaaaaa\
+        aaaaaaaaaaaaaaaa\
+        aaaaaaaaaaaaaaaa
+        """
+    }
+
     @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
 
     @inline(__always) static func isHexDigit(_ byte: UInt8) -> Bool {

@@ -20,37 +20,64 @@ struct LineTemplater {
         var placeholder: Placeholder?
         /// The placeholder the piece's text is, whole, when it is one.
         var whole: Placeholder?
+        /// Whether the piece's text is a month or weekday name, maybe followed by commas.
+        var isCalendarWord = false
         var removed = false
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private let classifier: TokenClassifier
-    private var scratch: [UInt8] = []
+    /// The tokens, masked, joined by single spaces.
+    private var scratch: ScratchBytes
+    /// The template, when the last pass changed pieces.
+    private var output: ScratchBytes
     private var pieces: PieceBuffer
+    /// Whether a piece is, whole, `<num>`.
+    private var hasNumber = false
+    /// Whether a piece is, whole, `<time>`.
+    private var hasTime = false
+    /// Whether a piece is a calendar word.
+    private var hasCalendarWord = false
+    /// The placeholder written last and where its text is in `scratch`, until `scratch` is cut shorter: a
+    /// piece that is that text is that placeholder, whole.
+    private var lastPlaceholder: (placeholder: Placeholder, start: Int, end: Int)? = nil
 
-    /// Creates a templater over `bytes`; `storage` (at least ``maximumTokens`` pieces, usually on the stack)
-    /// holds the tokens while a line is written.
-    init(_ bytes: UnsafeBufferPointer<UInt8>, storage: UnsafeMutableBufferPointer<Piece>) {
+    /// Creates a templater over `bytes` that works in the memory of `buffers`.
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, buffers: SigningWorkspace.Buffers) {
         self.bytes = bytes
         self.classifier = TokenClassifier(bytes: bytes)
-        self.pieces = PieceBuffer(storage: storage)
-        scratch.reserveCapacity(min(bytes.count + 16, 4096))
+        self.scratch = buffers.scratch
+        self.output = buffers.output
+        self.pieces = PieceBuffer(storage: buffers.pieces)
     }
 
-    /// Runs `body` with a templater whose token storage lives on the stack for the call.
+    /// Runs `body` with a templater over `bytes` that works in the memory of `buffers`.
+    static func with<Result>(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        buffers: inout SigningWorkspace.Buffers,
+        _ body: (inout LineTemplater) -> Result
+    ) -> Result {
+        var templater = LineTemplater(bytes, buffers: buffers)
+        let result = body(&templater)
+        // Growing a buffer moved it: the buffers keep the memory the templater ends with.
+        buffers.scratch = templater.scratch
+        buffers.output = templater.output
+        return result
+    }
+
+    /// Runs `body` with a templater over `bytes` that works in memory of its own, freed after the call.
     static func with<Result>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (inout LineTemplater) -> Result) -> Result {
-        withUnsafeTemporaryAllocation(of: Piece.self, capacity: maximumTokens) { storage in
-            var templater = LineTemplater(bytes, storage: storage)
-            return body(&templater)
-        }
+        var buffers = SigningWorkspace.Buffers()
+        defer { buffers.deallocate() }
+        return with(bytes, buffers: &buffers, body)
     }
 
     /// A fixed-capacity list of pieces over borrowed storage: no allocation per line.
     struct PieceBuffer: RandomAccessCollection, MutableCollection {
-        private let storage: UnsafeMutableBufferPointer<Piece>
+        private let storage: UnsafeMutablePointer<Piece>
         private(set) var count = 0
 
-        init(storage: UnsafeMutableBufferPointer<Piece>) {
+        init(storage: UnsafeMutablePointer<Piece>) {
             self.storage = storage
         }
 
@@ -58,12 +85,12 @@ struct LineTemplater {
         var endIndex: Int { count }
 
         subscript(index: Int) -> Piece {
-            get { storage[index] }
-            nonmutating set { storage[index] = newValue }
+            @inline(__always) get { storage[index] }
+            @inline(__always) nonmutating set { storage[index] = newValue }
         }
 
-        mutating func append(_ piece: Piece) {
-            (storage.baseAddress! + count).initialize(to: piece)
+        @inline(__always) mutating func append(_ piece: Piece) {
+            (storage + count).initialize(to: piece)
             count += 1
         }
 
@@ -72,17 +99,23 @@ struct LineTemplater {
 
     /// Appends the template of `bytes[start..<end]` to `output`, tokens separated by single spaces.
     mutating func write(_ start: Int, _ end: Int, into output: inout [UInt8]) {
-        scratch.removeAll(keepingCapacity: true)
+        output.append(contentsOf: template(start, end))
+    }
+
+    /// The template of `bytes[start..<end]`, tokens separated by single spaces; valid until the templater is
+    /// used again.
+    mutating func template(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        scratch.count = 0
+        lastPlaceholder = nil
         pieces.removeAll()
+        hasNumber = false
+        hasTime = false
+        hasCalendarWord = false
         tokenize(start, end)
-        if joinCalendarAndUnits() {
-            emit(into: &output)
-        } else if output.isEmpty {
-            // `scratch` already holds the tokens joined by spaces: hand it over instead of copying it.
-            swap(&output, &scratch)
-        } else {
-            output.append(contentsOf: scratch)
-        }
+        guard joinCalendarAndUnits() else { return scratch.bytes }
+        output.count = 0
+        emit()
+        return output.bytes
     }
 
     // MARK: - Tokens
@@ -92,14 +125,10 @@ struct LineTemplater {
         while index < end, pieces.count < Self.maximumTokens {
             while index < end, ByteClass.isSeparator(bytes[index]) { index += 1 }
             guard index < end else { break }
-            var tokenEnd = index
-            var quote = -1
-            while tokenEnd < end {
-                let byte = bytes[tokenEnd]
-                if ByteClass.isSeparator(byte) { break }
-                if quote < 0, byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { quote = tokenEnd }
-                tokenEnd += 1
-            }
+            // One pass finds the token's end and first quote, and the shape `mask` needs.
+            let token = classifier.scan(index, end)
+            let tokenEnd = token.end
+            let quote = token.quote
             if !pieces.isEmpty { scratch.append(UInt8(ascii: " ")) }
             let pieceStart = scratch.count
             if tokenEnd - index > Self.maximumTokenLength {
@@ -109,12 +138,34 @@ struct LineTemplater {
             } else if quote >= 0, let next = writeQuoted(index, quote, tokenEnd, end) {
                 index = next
             } else {
-                mask(index, tokenEnd, depth: 0)
+                mask(index, tokenEnd, token, depth: 0)
                 index = tokenEnd
             }
-            pieces.append(
-                Piece(start: pieceStart, end: scratch.count, whole: wholePlaceholder(pieceStart, scratch.count))
-            )
+            let whole: Placeholder?
+            if let last = lastPlaceholder, last.start == pieceStart, last.end == scratch.count {
+                whole = last.placeholder
+            } else {
+                whole = wholePlaceholder(pieceStart, scratch.count)
+            }
+            if whole == .number {
+                hasNumber = true
+            } else if whole == .time {
+                hasTime = true
+            }
+            let pieceEnd = scratch.count
+            var isCalendar = false
+            // Few pieces pass the first tests: the whole test runs for a few words in a hundred.
+            if whole == nil, pieceEnd - pieceStart >= 3, pieceEnd - pieceStart <= 10 {
+                let text = scratch.base + pieceStart
+                let letter = (text[0] | 0x20) &- UInt8(ascii: "a")
+                if letter < 26, Self.calendarInitials & (1 << UInt32(letter)) != 0,
+                    Words.isCalendarPrefix(text[1], text[2]), isCalendarWord(pieceStart, pieceEnd)
+                {
+                    isCalendar = true
+                    hasCalendarWord = true
+                }
+            }
+            pieces.append(Piece(start: pieceStart, end: pieceEnd, whole: whole, isCalendarWord: isCalendar))
         }
     }
 
@@ -166,23 +217,78 @@ struct LineTemplater {
         return closeTokenEnd
     }
 
+    /// Whether brackets and punctuation stripped from a token leave its shape as it is: none of them is a
+    /// delimiter (nor a colon, which is one), and no stripped byte is a digit, `@` or `=`.
+    @inline(__always) private func isNeutral(_ start: Int, _ end: Int) -> Bool {
+        var index = start
+        while index < end {
+            if TokenClassifier.delimiterBit(bytes[index]) != 0 { return false }
+            index += 1
+        }
+        return true
+    }
+
     private func isBracketOpening(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "(") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{")
     }
 
     /// Writes one token (or part of one) with its variables replaced.
     private mutating func mask(_ start: Int, _ end: Int, depth: Int) {
-        var coreStart = start
-        while coreStart < end, ByteClass.isOpening(bytes[coreStart]) { coreStart += 1 }
-        var coreEnd = end
-        while coreEnd > coreStart, ByteClass.isClosing(bytes[coreEnd - 1]) { coreEnd -= 1 }
+        let part = classifier.scan(start, end)
+        assert(part.end == end, "a part of a token holds no separator")
+        mask(start, end, part, depth: depth)
+    }
+
+    /// ``mask(_:_:depth:)`` for `bytes[start..<end]`, which `token` describes.
+    private mutating func mask(_ start: Int, _ end: Int, _ token: TokenClassifier.Scan, depth: Int) {
+        guard start < end else { return }
+        if token.punctuation == 0 {
+            maskPlain(start, end, digits: token.shape.digits, depth: depth)
+            return
+        }
+        let (coreStart, coreEnd) = core(start, end)
         guard coreStart < coreEnd else {
             copy(start, end)
             return
         }
         copy(start, coreStart)
-        defer { copy(coreEnd, end) }
-        let shape = classifier.shape(coreStart, coreEnd)
+        // What is stripped is punctuation: when that is all of it, as in `word:` or `(42),`, the core is plain.
+        if token.punctuation == coreStart - start + end - coreEnd {
+            maskPlain(coreStart, coreEnd, digits: token.shape.digits, depth: depth)
+        } else if isNeutral(start, coreStart), isNeutral(coreEnd, end) {
+            maskCore(coreStart, coreEnd, token.shape, depth: depth)
+        } else {
+            maskCore(coreStart, coreEnd, classifier.shape(coreStart, coreEnd), depth: depth)
+        }
+        copy(coreEnd, end)
+    }
+
+    /// ``maskCore(_:_:_:depth:)`` for letters (or non-ASCII bytes) and digits alone, `digits` of them digits.
+    @inline(__always) private mutating func maskPlain(_ start: Int, _ end: Int, digits: Int, depth: Int) {
+        if digits == end - start {
+            // Too many digits for a time or an IPv4 part, and no `0x`: a number.
+            append(.number)
+        } else if digits > 0 {
+            maskCore(start, end, TokenClassifier.Shape(digits: digits), depth: depth)
+        } else if end - start >= 3, end - start <= 5, classifier.isBool(start, end) {
+            append(.bool)
+        } else {
+            // No digit, no punctuation: no other class, nothing to split.
+            copy(start, end)
+        }
+    }
+
+    /// `bytes[start..<end]` without the brackets and quotes that open it and the punctuation that closes it.
+    @inline(__always) private func core(_ start: Int, _ end: Int) -> (start: Int, end: Int) {
+        var coreStart = start
+        while coreStart < end, ByteClass.isOpening(bytes[coreStart]) { coreStart += 1 }
+        var coreEnd = end
+        while coreEnd > coreStart, ByteClass.isClosing(bytes[coreEnd - 1]) { coreEnd -= 1 }
+        return (coreStart, coreEnd)
+    }
+
+    /// Writes the core of a token (or of a part of one), whose shape is `shape`, with its variables replaced.
+    private mutating func maskCore(_ coreStart: Int, _ coreEnd: Int, _ shape: TokenClassifier.Shape, depth: Int) {
         if let placeholder = classifier.classify(coreStart, coreEnd, shape) {
             append(placeholder)
             return
@@ -195,14 +301,17 @@ struct LineTemplater {
                     let mark = scratch.count
                     mask(equals + 1, coreEnd, depth: depth + 1)
                     if unchanged(since: mark, equals + 1, coreEnd) {
-                        scratch.removeSubrange(mark...)
+                        truncate(to: mark)
                         append(.any)
                     }
                 }
                 return
             }
             if shape.delimiters != 0 {
-                split(coreStart, coreEnd, at: Self.delimiters[shape.delimiters.trailingZeroBitCount], depth: depth)
+                split(
+                    coreStart, coreEnd, at: Self.delimiters.utf8Start[shape.delimiters.trailingZeroBitCount],
+                    depth: depth
+                )
                 return
             }
         }
@@ -215,7 +324,7 @@ struct LineTemplater {
 
     /// Split points tried in order (``TokenClassifier/delimiterBit(_:)`` numbers them); the colon comes last
     /// so that times and addresses are seen whole first.
-    private static let delimiters: [UInt8] = Array(",;|([{}])\":".utf8)
+    private static var delimiters: StaticString { ",;|([{}])\":" }
 
     /// Writes the parts of `bytes[start..<end]` separated by `delimiter`; repeated placeholders in a comma
     /// list collapse into one, so that lists of any length give one template.
@@ -227,9 +336,10 @@ struct LineTemplater {
             let mark = scratch.count
             mask(partStart, partEnd, depth: depth + 1)
             if delimiter == UInt8(ascii: ","), let last = previous, isSinglePlaceholder(mark, scratch.count),
-                scratch[last.start..<last.end].elementsEqual(scratch[mark..<scratch.count])
+                last.end - last.start == scratch.count - mark,
+                scratch.equals(mark, scratch.base + last.start, count: last.end - last.start)
             {
-                scratch.removeSubrange((mark - 1)...)
+                truncate(to: mark - 1)
             } else {
                 previous = (mark, scratch.count)
             }
@@ -244,26 +354,34 @@ struct LineTemplater {
     /// `Jul 3` → `<time>`, `5 MB` → `<size>`, `10 ms` → `<duration>`, then `<time> <num>` runs fold into one.
     /// Returns whether any piece changed.
     private mutating func joinCalendarAndUnits() -> Bool {
+        // Calendar words join numbers and times, units follow numbers, and runs fold around times: each pass
+        // runs only when what it looks for is there.
+        guard hasCalendarWord || hasNumber || hasTime else { return false }
         var changed = false
-        for index in pieces.indices where isCalendarWord(index) {
-            let before = index > 0 && (isTimeOrNumber(index - 1) || isMonth(index - 1))
-            let after = index + 1 < pieces.count && (isTimeOrNumber(index + 1) || isMonth(index + 1))
-            if before || after {
-                pieces[index].placeholder = .time
-                pieces[index].start = pieces[index].end
-                changed = true
+        if hasCalendarWord {
+            for index in pieces.indices where pieces[index].isCalendarWord {
+                let before = index > 0 && (isTimeOrNumber(index - 1) || isMonth(index - 1))
+                let after = index + 1 < pieces.count && (isTimeOrNumber(index + 1) || isMonth(index + 1))
+                if before || after {
+                    pieces[index].placeholder = .time
+                    pieces[index].start = pieces[index].end
+                    changed = true
+                }
             }
         }
+        let hasTime = hasTime || changed
         var index = 1
-        while index < pieces.count {
+        while hasNumber, index < pieces.count {
             if placeholder(of: index - 1) == .number, pieces[index].placeholder == nil {
                 var unitEnd = pieces[index].end
                 while unitEnd > pieces[index].start, isUnitTrailer(scratch[unitEnd - 1]) { unitEnd -= 1 }
-                let unit: Placeholder? = scratch.withUnsafeBufferPointer { buffer in
-                    guard let word = Words.packed(buffer, pieces[index].start, unitEnd) else { return nil }
-                    if Words.isSize(word) { return .size }
-                    if Words.isDuration(word) { return .duration }
-                    return nil
+                var unit: Placeholder? = nil
+                if let word = Words.packed(scratch.base, pieces[index].start, unitEnd) {
+                    if Words.isSize(word) {
+                        unit = .size
+                    } else if Words.isDuration(word) {
+                        unit = .duration
+                    }
                 }
                 if let unit {
                     pieces[index - 1].placeholder = unit
@@ -278,6 +396,7 @@ struct LineTemplater {
             }
             index += 1
         }
+        guard hasTime else { return changed }
         var last: Int? = nil
         for index in pieces.indices where !pieces[index].removed {
             let current = placeholder(of: index)
@@ -314,25 +433,22 @@ struct LineTemplater {
         return placeholder == .number || placeholder == .time
     }
 
-    private func isCalendarWord(_ index: Int) -> Bool {
-        let piece = pieces[index]
-        guard piece.end - piece.start >= 3, piece.end - piece.start <= 10, ByteClass.isLetter(scratch[piece.start])
-        else { return false }
-        switch ByteClass.lower(scratch[piece.start]) {
-        case UInt8(ascii: "j"), UInt8(ascii: "f"), UInt8(ascii: "m"), UInt8(ascii: "a"), UInt8(ascii: "s"),
-            UInt8(ascii: "o"), UInt8(ascii: "n"), UInt8(ascii: "d"), UInt8(ascii: "t"), UInt8(ascii: "w"):
-            break
-        default: return false
-        }
-        let end = trimmingComma(piece.start, piece.end)
-        return scratch.withUnsafeBufferPointer { Words.packed($0, piece.start, end).map(Words.isCalendarWord) ?? false }
+    /// The first letters of calendar words, `a d f j m n o s t w`, as bits by distance from `a` (setting bit 5
+    /// of a byte lower-cases a letter and turns no other byte into one).
+    private static let calendarInitials: UInt32 =
+        1 << 0 | 1 << 3 | 1 << 5 | 1 << 9 | 1 << 12 | 1 << 13 | 1 << 14
+        | 1 << 18 | 1 << 19 | 1 << 22
+
+    /// Whether `scratch[start..<end]` (3 to 10 bytes) is a month or weekday name, maybe followed by commas.
+    private func isCalendarWord(_ start: Int, _ end: Int) -> Bool {
+        Words.packed(scratch.base, start, trimmingComma(start, end)).map(Words.isCalendarWord) ?? false
     }
 
     private func isMonth(_ index: Int) -> Bool {
         let piece = pieces[index]
         guard piece.placeholder == nil, piece.end - piece.start >= 3 else { return false }
         let end = trimmingComma(piece.start, piece.end)
-        return scratch.withUnsafeBufferPointer { Words.packed($0, piece.start, end).map(Words.isMonth) ?? false }
+        return Words.packed(scratch.base, piece.start, end).map(Words.isMonth) ?? false
     }
 
     private func trimmingComma(_ start: Int, _ end: Int) -> Int {
@@ -341,24 +457,25 @@ struct LineTemplater {
         return end
     }
 
-    private func wholePlaceholder(_ start: Int, _ end: Int) -> Placeholder? {
-        scratch.withUnsafeBufferPointer { Placeholder.whole($0, start, end) }
+    @inline(__always) private func wholePlaceholder(_ start: Int, _ end: Int) -> Placeholder? {
+        guard end - start >= 3, scratch[start] == UInt8(ascii: "<") else { return nil }
+        return Placeholder.whole(scratch.base, start, end)
     }
 
     private func isSinglePlaceholder(_ start: Int, _ end: Int) -> Bool { wholePlaceholder(start, end) != nil }
 
     // MARK: - Output
 
-    private func emit(into output: inout [UInt8]) {
+    private mutating func emit() {
         var first = true
         for piece in pieces where !piece.removed {
             if !first { output.append(UInt8(ascii: " ")) }
             first = false
             // A placeholder set by the last pass is followed by the punctuation kept in `start..<end`.
             if let placeholder = piece.placeholder {
-                placeholder.staticText.withUTF8Buffer { output.append(contentsOf: $0) }
+                output.append(placeholder.staticText)
             }
-            output.append(contentsOf: scratch[piece.start..<piece.end])
+            output.append(scratch.base + piece.start, count: piece.end - piece.start)
         }
     }
 
@@ -374,14 +491,22 @@ struct LineTemplater {
     }
 
     private func unchanged(since mark: Int, _ start: Int, _ end: Int) -> Bool {
-        scratch.count - mark == end - start && scratch[mark...].elementsEqual(bytes[start..<end])
+        scratch.count - mark == end - start && scratch.equals(mark, bytes.baseAddress! + start, count: end - start)
     }
 
-    private mutating func copy(_ start: Int, _ end: Int) {
-        if start < end { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+    @inline(__always) private mutating func copy(_ start: Int, _ end: Int) {
+        if start < end { scratch.append(bytes.baseAddress! + start, count: end - start) }
     }
 
-    private mutating func append(_ placeholder: Placeholder) {
-        placeholder.staticText.withUTF8Buffer { scratch.append(contentsOf: $0) }
+    @inline(__always) private mutating func append(_ placeholder: Placeholder) {
+        let start = scratch.count
+        scratch.append(placeholder.staticText)
+        lastPlaceholder = (placeholder, start, scratch.count)
+    }
+
+    /// Drops the bytes of `scratch` from `count` on.
+    private mutating func truncate(to count: Int) {
+        scratch.count = count
+        lastPlaceholder = nil
     }
 }

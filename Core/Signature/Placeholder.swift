@@ -9,7 +9,7 @@ public enum Placeholder: UInt8, CaseIterable, Sendable {
     public var text: String { staticText.description }
 
     /// ``text`` without an allocation, for the hot path.
-    var staticText: StaticString {
+    @inline(__always) var staticText: StaticString {
         switch self {
         case .number: "<num>"
         case .hex: "<hex>"
@@ -28,7 +28,7 @@ public enum Placeholder: UInt8, CaseIterable, Sendable {
     }
 
     /// The placeholder whose text is exactly `bytes[start..<end]`, if any.
-    static func whole(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Placeholder? {
+    static func whole(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Placeholder? {
         let length = end - start
         guard length >= 3, length <= 10, bytes[start] == UInt8(ascii: "<"), bytes[end - 1] == UInt8(ascii: ">"),
             let name = Words.packed(bytes, start + 1, end - 1)

@@ -33,29 +33,61 @@ struct TokenClassifier {
         }
     }
 
-    func shape(_ start: Int, _ end: Int) -> Shape {
+    /// What ``scan(_:_:)`` found: where the token ends, its first quote character, and its shape.
+    struct Scan {
+        var end: Int
+        /// The index of the first `"` or `'`, or -1.
+        var quote = -1
+        /// How many bytes are ASCII punctuation: none means letters (or non-ASCII bytes) and digits alone.
+        var punctuation = 0
         var shape = Shape()
+    }
+
+    /// Reads the token that starts at `start`, up to the first separator or `end`, in one pass.
+    @inline(__always) func scan(_ start: Int, _ end: Int) -> Scan {
+        var scan = Scan(end: start)
         var index = start
-        while index < end {
+        let kinds = ByteClass.kinds.utf8Start
+        while true {
+            // Letters (and non-ASCII bytes) need no work: a tight loop skips them.
+            while index < end, kinds[Int(bytes[index])] == ByteClass.plain { index += 1 }
+            guard index < end else { break }
             let byte = bytes[index]
-            if ByteClass.isDigit(byte) {
-                shape.digits += 1
-            } else if byte < 0x80, !ByteClass.isLetter(byte) {
-                shape.delimiters |= Self.delimiterBit(byte)
-                switch byte {
-                case UInt8(ascii: ":"):
-                    shape.colons += 1
-                    if index + 2 < end, bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") {
-                        shape.hasScheme = true
-                    }
-                case UInt8(ascii: "@"): shape.ats += 1
-                case UInt8(ascii: "="): if shape.firstEquals == nil { shape.firstEquals = index }
-                default: break
-                }
+            let kind = kinds[Int(byte)]
+            if kind == ByteClass.digit {
+                scan.shape.digits &+= 1
+            } else if kind == ByteClass.separator {
+                break
+            } else {
+                scan.punctuation &+= 1
+                if scan.quote < 0, byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { scan.quote = index }
+                note(byte, at: index, end, into: &scan.shape)
             }
             index += 1
         }
-        return shape
+        scan.end = index
+        return scan
+    }
+
+    /// Adds ASCII punctuation `byte`, at `index` of a token that ends at or before `end`, to `shape`.
+    @inline(__always) private func note(_ byte: UInt8, at index: Int, _ end: Int, into shape: inout Shape) {
+        shape.delimiters |= Self.delimiterBit(byte)
+        switch byte {
+        case UInt8(ascii: ":"):
+            shape.colons &+= 1
+            // The slashes are no separators, so they belong to the same token as the colon.
+            if index + 2 < end, bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") {
+                shape.hasScheme = true
+            }
+        case UInt8(ascii: "@"): shape.ats &+= 1
+        case UInt8(ascii: "="): if shape.firstEquals == nil { shape.firstEquals = index }
+        default: break
+        }
+    }
+
+    /// The shape of `bytes[start..<end]`, a token or part of one (no separators in it).
+    func shape(_ start: Int, _ end: Int) -> Shape {
+        scan(start, end).shape
     }
 
     /// The placeholder for `bytes[start..<end]`, or `nil` when the token is not one variable.
@@ -70,12 +102,14 @@ struct TokenClassifier {
         let length = end - start
         if shape.hasScheme { return .url }
         if length == 36, isUUID(start, end) { return .uuid }
+        // Digits alone are a number: too many for a time or an IPv4 part, and no `0x`.
+        if shape.digits == length { return .number }
         if ByteClass.isDigit(first) || (first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) {
             if isTime(start, end) { return .time }
             if isIPv4(start, end) { return .ip }
             if isNumber(start, end) { return .number }
             if let unitStart = numberPrefixEnd(start, end) {
-                if let unit = Words.packed(bytes, unitStart, end) {
+                if let unit = Words.packed(bytes.baseAddress!, unitStart, end) {
                     if Words.isDuration(unit) { return .duration }
                     if Words.isSize(unit) { return .size }
                 }
@@ -309,6 +343,12 @@ struct TokenClassifier {
 
     /// `true`, `false`, `null`, `nil`, `none`, any case.
     func isBool(_ start: Int, _ end: Int) -> Bool {
-        Words.packed(bytes, start, end).map(Words.isBoolean) ?? false
+        // Their first two letters, `tr fa nu ni no`, any case: setting bit 5 lower-cases a letter and makes no
+        // other byte one.
+        switch UInt16(bytes[start] | 0x20) << 8 | UInt16(bytes[start + 1] | 0x20) {
+        case 0x7472, 0x6661, 0x6e75, 0x6e69, 0x6e6f: break
+        default: return false
+        }
+        return Words.packed(bytes.baseAddress!, start, end).map(Words.isBoolean) ?? false
     }
 }

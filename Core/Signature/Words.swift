@@ -8,7 +8,7 @@ enum Words {
     /// The lower-cased bytes of `bytes[start..<end]` packed little-endian; `nil` when empty or longer than
     /// 8 bytes (9-letter words ending in `r` or `y` are packed by their first 8, for the calendar names).
     @inline(__always)
-    static func packed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
+    static func packed(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
         var length = end - start
         if length == 9 {
             let last = ByteClass.lower(bytes[start + 8])
@@ -23,6 +23,18 @@ enum Words {
     }
 
     static func isCalendarWord(_ packed: UInt64) -> Bool { isMonth(packed) || isWeekday(packed) }
+
+    /// Whether a word whose first letter is a calendar word's can be one, by its second and third bytes: every
+    /// month and weekday name starts like its three-letter abbreviation (`jan` ... `dec`, `mon` ... `sun`).
+    @inline(__always) static func isCalendarPrefix(_ second: UInt8, _ third: UInt8) -> Bool {
+        // Setting bit 5 lower-cases a letter and makes no other byte one.
+        switch UInt16(second | 0x20) << 8 | UInt16(third | 0x20) {
+        case 0x616e, 0x6562, 0x6172, 0x7072, 0x6179, 0x756e, 0x756c, 0x7567, 0x6570, 0x6374, 0x6f76, 0x6563,
+            0x6f6e, 0x7565, 0x6564, 0x6875, 0x7269, 0x6174:
+            true  // an eb ar pr ay un ul ug ep ct ov ec on ue ed hu ri at
+        default: false
+        }
+    }
 
     /// true, false, null, nil, none
     static func isBoolean(_ packed: UInt64) -> Bool {
