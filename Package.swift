@@ -51,11 +51,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "faultline-agent",
-            dependencies: [
-                "FaultlineAgent",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            // No swift-argument-parser: it links FoundationEssentials, megabytes of binary and resident memory.
+            dependencies: ["FaultlineAgent", .product(name: "Logging", package: "swift-log")],
             path: "Agent/Command"
         ),
 

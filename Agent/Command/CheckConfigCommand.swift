@@ -1,28 +1,44 @@
-import ArgumentParser
 import FaultlineAgent
-import FaultlineCore
 
-struct CheckConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check-config",
-        abstract: "Check the agent's configuration file and print the effective configuration.",
-        discussion: """
-            Reads the configuration file, rejects unknown keys and unusable values with the file, line and key \
-            they are on, and prints every setting the agent would use, defaults included, as TOML. Exits with \
-            status 0 when the file is valid, 1 otherwise. A missing file at the default path is valid: every \
-            setting then takes its default.
-            """
-    )
+/// `faultline-agent check-config`: validates the configuration file and prints the effective configuration.
+struct CheckConfigCommand: AgentSubcommand {
+    static let name = "check-config"
+    static let abstract = "Check the agent's configuration file and print the effective configuration."
+    static let usage = "check-config [--config <path>]"
+    static let help = """
+        OVERVIEW: \(abstract)
 
-    @Option(
-        help: ArgumentHelp(
-            "The configuration file (default: \(AgentConfiguration.defaultPath)); it must exist when given.",
-            valueName: "path"
-        )
-    )
-    var config: String?
+        Reads the configuration file, rejects unknown keys and unusable values with the file, line and key they
+        are on, and prints every setting the agent would use, defaults included, as TOML. Exits with status 0
+        when the file is valid, 1 otherwise. A missing file at the default path is valid: every setting then
+        takes its default.
 
-    func run() throws {
-        print(try AgentConfiguration.checkedConfigurationText(path: config), terminator: "")
+        USAGE: faultline-agent \(usage)
+
+        OPTIONS:
+          --config <path>         The configuration file (default: \(AgentConfiguration.defaultPath)); it must
+                                  exist when given.
+          -h, --help              Show help information.
+
+        """
+    static let flags: Set<String> = []
+    static let options: Set<String> = ["config"]
+    static let maximumPositionals = 0
+
+    /// The configuration file given with `--config`.
+    let config: String?
+
+    init(arguments: CommandLineArguments) {
+        config = arguments.options["config"]
+    }
+
+    func run() -> Int32 {
+        do {
+            print(try AgentConfiguration.checkedConfigurationText(path: config), terminator: "")
+            return 0
+        } catch {
+            printStandardError("Error: \(error)\n")
+            return 1
+        }
     }
 }

@@ -1,31 +1,40 @@
-import ArgumentParser
 import FaultlineAgent
 import FaultlineCore
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+/// `faultline-agent run`: the daemon, as the systemd unit starts it.
+struct RunCommand: AgentSubcommand {
+    static let name = "run"
+    static let abstract = "Run the agent: tail journald and log files and ship their errors to the collector."
+    static let usage = "run [--config <path>]"
+    static let help = """
+        OVERVIEW: \(abstract)
 
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Run the agent: tail journald and log files and ship their errors to the collector.",
-        discussion: """
-            The command of the systemd unit. It reads the configuration, reports READY, STATUS and WATCHDOG \
-            to systemd when started by it, reloads the configuration on SIGHUP without reading any file again, \
-            and on SIGTERM flushes what it read and saves its checkpoints before exiting. Its own logs go to \
-            journald with structured fields when it runs under systemd, to standard error otherwise.
-            """
-    )
+        The command of the systemd unit. It reads the configuration, reports READY, STATUS and WATCHDOG to
+        systemd when started by it, reloads the configuration on SIGHUP without reading any file again, and on
+        SIGTERM flushes what it read and saves its checkpoints before exiting. Its own logs go to journald with
+        structured fields when it runs under systemd, to standard error otherwise.
 
-    @Option(
-        help: ArgumentHelp(
-            "The configuration file (default: \(AgentConfiguration.defaultPath)); it must exist when given.",
-            valueName: "path"))
-    var config: String?
+        USAGE: faultline-agent \(usage)
 
-    func run() throws {
+        OPTIONS:
+          --config <path>         The configuration file (default: \(AgentConfiguration.defaultPath)); it must
+                                  exist when given.
+          -h, --help              Show help information.
+
+        """
+    static let flags: Set<String> = []
+    static let options: Set<String> = ["config"]
+    static let maximumPositionals = 0
+
+    /// The configuration file given with `--config`.
+    let config: String?
+
+    init(arguments: CommandLineArguments) {
+        config = arguments.options["config"]
+    }
+
+    func run() -> Int32 {
         LoggingSystem.bootstrap { label in
             if JournaldLogHandler.isStandardErrorConnectedToJournal {
                 return JournaldLogHandler(label: label, identifier: "faultline-agent")
@@ -40,9 +49,10 @@ struct RunCommand: ParsableCommand {
                 try AgentRuntime.Settings.load(path: path)
             }
             try runtime.run()
+            return 0
         } catch {
             logger.critical("faultline-agent cannot run", metadata: ["error": "\(error)"])
-            throw ExitCode.failure
+            return 1
         }
     }
 }

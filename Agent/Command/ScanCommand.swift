@@ -1,43 +1,59 @@
-import ArgumentParser
 import FaultlineAgent
 import FaultlineCore
 
-struct ScanCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "scan",
-        abstract: "Sign the error lines of a file or standard input and print their groups.",
-        discussion: """
-            Reads lines, recognises error lines (level words such as ERROR or FATAL, exception markers), \
-            computes each one's template and fingerprint, groups fingerprints whose templates differ only \
-            in variable positions, and prints the groups, most frequent first.
-            """
-    )
+/// `faultline-agent scan`: the signature engine from the command line, an investigation tool in its own right.
+struct ScanCommand: AgentSubcommand {
+    static let name = "scan"
+    static let abstract = "Sign the error lines of a file or standard input and print their groups."
+    static let usage = "scan [<file>] [--all] [--source <source>] [--json] [--lines]"
+    static let help = """
+        OVERVIEW: \(abstract)
 
-    @Argument(help: "The log file to read; standard input when absent.")
-    var file: String?
+        Reads lines, recognises error lines (level words such as ERROR or FATAL, exception markers), computes
+        each one's template and fingerprint, groups fingerprints whose templates differ only in variable
+        positions, and prints the groups, most frequent first. `journalctl -o json` output is understood too:
+        PRIORITY decides what is an error and the unit or identifier is the source.
 
-    @Flag(help: "Sign every line, not only the ones detected as errors.")
-    var all = false
+        USAGE: faultline-agent \(usage)
 
-    @Option(help: "The source identity (journald unit, syslog identifier or app label) used in fingerprints.")
-    var source = ""
+        ARGUMENTS:
+          <file>                  The log file to read; standard input when absent.
 
-    @Flag(help: "Print the groups as JSON.")
-    var json = false
+        OPTIONS:
+          --all                   Sign every line, not only the ones detected as errors.
+          --source <source>       The source identity (journald unit, syslog identifier or app label) used in
+                                  fingerprints.
+          --json                  Print the groups as JSON.
+          --lines                 Print one JSON record per signed line, in input order, instead of groups.
+          -h, --help              Show help information.
 
-    @Flag(help: "Print one JSON record per signed line, in input order, instead of groups.")
-    var lines = false
+        """
+    static let flags: Set<String> = ["all", "json", "lines"]
+    static let options: Set<String> = ["source"]
+    static let maximumPositionals = 1
 
-    func validate() throws {
-        if json && lines { throw ValidationError("--json and --lines are different outputs; choose one.") }
+    let file: String?
+    let all: Bool
+    let source: String
+    let json: Bool
+    let lines: Bool
+
+    init(arguments: CommandLineArguments) throws(UsageError) {
+        file = arguments.positionals.first
+        all = arguments.flags.contains("all")
+        source = arguments.options["source"] ?? ""
+        json = arguments.flags.contains("json")
+        lines = arguments.flags.contains("lines")
+        if json && lines { throw UsageError("--json and --lines are different outputs; choose one.") }
     }
 
-    func run() throws {
+    func run() -> Int32 {
         var scanner = Scanner(options: .init(signAllLines: all, source: source))
         do {
             try scanner.consume(path: file)
-        } catch let error as ScanError {
-            throw ValidationError(error.description)
+        } catch {
+            printStandardError("Error: \(error)\n")
+            return 1
         }
         if lines {
             ScanReport.jsonLines(scanner.lineRecords()) { print($0, terminator: "") }
@@ -46,5 +62,6 @@ struct ScanCommand: ParsableCommand {
         } else {
             print(ScanReport.table(scanner.groups()), terminator: "")
         }
+        return 0
     }
 }

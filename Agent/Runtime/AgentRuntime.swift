@@ -76,6 +76,8 @@ public final class AgentRuntime {
     private var savedKeys: Set<String> = []
     /// The checkpoints of the last commit: a quiet window with the same ones writes nothing.
     private var lastCheckpoints: [SourceCheckpoint] = []
+    /// The thread that ships the spool, woken after each committed batch; set while ``run()`` runs.
+    private var shipping: ShippingThread?
 
     /// Opens the spool; `reload` re-reads the configuration on SIGHUP.
     public init(settings: Settings, logger: Logger, reload: @escaping () throws -> Settings) throws {
@@ -97,7 +99,11 @@ public final class AgentRuntime {
             spoolPath: Self.spoolPath(settings), spoolConfiguration: settings.spool,
             configuration: settings.shipper, logger: logger)
         try shipping.start()
-        defer { shipping.stop() }
+        self.shipping = shipping
+        defer {
+            shipping.stop()
+            self.shipping = nil
+        }
         _ = try? notifier.ready(status: status())
         logger.info("faultline-agent started", metadata: ["agent.id": "\(spool.agentID)", "host": "\(settings.host)"])
 
@@ -216,6 +222,7 @@ public final class AgentRuntime {
             try spool.commit(
                 window: window, groups: groups, health: health, sender: sender, checkpoints: checkpoints,
                 forgetting: Array(forgetting))
+            shipping?.batchCommitted()
         } else if checkpoints != lastCheckpoints || !forgetting.isEmpty || health != Batch.Health() {
             try spool.commitCheckpointsOnly(checkpoints, health: health, forgetting: Array(forgetting))
         }

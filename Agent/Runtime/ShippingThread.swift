@@ -16,6 +16,7 @@ final class ShippingThread: @unchecked Sendable {
     private let configuration: ShipperConfiguration
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
+    private let wakeUp = WakeUpSignal()
     private var thread: pthread_t?
 
     init(
@@ -45,9 +46,15 @@ final class ShippingThread: @unchecked Sendable {
         thread = handle
     }
 
+    /// Tells the shipper that the spool holds a new batch.
+    func batchCommitted() {
+        wakeUp.signal()
+    }
+
     /// Asks the thread to stop after its current request and waits for it.
     func stop() {
         stopRequested.store(true, ordering: .relaxed)
+        wakeUp.signal()
         if let thread { pthread_join(thread, nil) }
         thread = nil
     }
@@ -58,18 +65,7 @@ final class ShippingThread: @unchecked Sendable {
             let shipper = try Shipper(configuration: configuration, queue: spool, logger: logger)
             shipper.run(
                 until: { stopRequested.load(ordering: .relaxed) },
-                sleep: { duration in
-                    // Sleep in short steps so that a stop request is seen quickly.
-                    var remaining = duration
-                    while remaining > .zero, !stopRequested.load(ordering: .relaxed) {
-                        let step = min(remaining, .milliseconds(250))
-                        var request = timespec(
-                            tv_sec: Int(step.components.seconds),
-                            tv_nsec: Int(step.components.attoseconds / 1_000_000_000))
-                        nanosleep(&request, nil)
-                        remaining -= step
-                    }
-                })
+                sleep: { duration in wakeUp.wait(for: duration) })
         } catch {
             logger.critical("the shipper cannot start; batches stay in the spool", metadata: ["error": "\(error)"])
         }

@@ -20,8 +20,8 @@ public struct ShipperConfiguration: Sendable {
     /// The waits between failed attempts. After every collector refused the agent itself (a 401 or 403, for
     /// instance), the shipper waits the longest of them, ``Backoff/cap``.
     public var backoff: Backoff
-    /// The longest the shipping loop sleeps before looking for due batches again, and so also how soon it notices
-    /// that it should stop.
+    /// The longest the shipping loop sleeps before looking for due batches again. The agent wakes it when it
+    /// commits a batch and when it stops, so this only bounds how late a batch written by anything else is seen.
     public var idlePollInterval: Duration
 
     /// Creates a configuration; the defaults suit a collector on a local network or across the internet.
@@ -32,7 +32,7 @@ public struct ShipperConfiguration: Sendable {
         connectTimeout: Duration = .seconds(10),
         totalTimeout: Duration = .seconds(60),
         backoff: Backoff = Backoff(),
-        idlePollInterval: Duration = .seconds(1)
+        idlePollInterval: Duration = .seconds(30)
     ) {
         self.collectorURLs = collectorURLs
         self.token = token

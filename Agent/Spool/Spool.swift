@@ -1,5 +1,4 @@
 import FaultlineCore
-import FoundationEssentials
 
 /// The agent's durable state in one SQLite file: the sources' checkpoints, the batches waiting to be shipped,
 /// the batches the collector refused, and the agent's identity.
@@ -83,7 +82,6 @@ public final class Spool {
     public private(set) var lastBatchTime: WireTimestamp?
 
     private let database: SQLiteDatabase
-    private let encoder: JSONEncoder
 
     /// Opens the spool file, creating it and its schema if needed; the directory must exist.
     ///
@@ -92,8 +90,6 @@ public final class Spool {
     public init(path: String, configuration: Configuration = .init()) throws(SpoolError) {
         self.path = path
         self.configuration = configuration
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
         let database: SQLiteDatabase
         do {
             database = try SQLiteDatabase(
@@ -108,7 +104,7 @@ public final class Spool {
                 try database.run(
                     "INSERT INTO agent_state (singleton, agent_id, next_sequence) VALUES (1, ?, 1) "
                         + "ON CONFLICT (singleton) DO NOTHING",
-                    [.text(UUID().uuidString.lowercased())])
+                    [.text(Self.randomUUID())])
                 guard let id = try database.rows("SELECT agent_id FROM agent_state").first?[0].string, !id.isEmpty
                 else {
                     throw SpoolError(
@@ -165,7 +161,7 @@ public final class Spool {
                     let batch = Batch(
                         batchID: "\(agentID):\(sequence)", agent: agent, window: window, groups: chunk,
                         health: offset == 0 ? health : Batch.Health(spoolBytes: health.spoolBytes))
-                    let body = Gzip.compress(try encode(batch))
+                    let body = Gzip.compress(batch.jsonBytes())
                     try insert.run([
                         .integer(sequence), .text(batch.batchID), .blob(body), .integer(Int64(body.count)),
                         .integer(now.microseconds), .integer(now.microseconds),
@@ -343,30 +339,25 @@ public final class Spool {
         for key in forgetting { try delete.run([.text(key)]) }
     }
 
-    private func encode(_ batch: Batch) throws -> [UInt8] {
-        do {
-            return Array(try encoder.encode(batch))
-        } catch {
-            throw SpoolError(
-                .encodingFailed, path: path, action: "encode batch \(batch.batchID)",
-                reason: "\(error); this is a bug in the agent, please report it")
+    /// A random (version 4) UUID, lowercase with dashes; `SystemRandomNumberGenerator` reads `getrandom(2)`.
+    static func randomUUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { Array($0) }
+        bytes[6] = bytes[6] & 0x0f | 0x40  // version 4
+        bytes[8] = bytes[8] & 0x3f | 0x80  // RFC 9562 variant
+        var text = ""
+        for (index, byte) in bytes.enumerated() {
+            if [4, 6, 8, 10].contains(index) { text += "-" }
+            text += String(byte >> 4, radix: 16) + String(byte & 0xf, radix: 16)
         }
+        return text
     }
 
     /// Splits the groups so that each batch's JSON stays under ``Configuration/maximumBatchBytes``; a heartbeat
     /// (no groups) is one batch with none.
     private func split(_ groups: [Batch.Group]) throws(SpoolError) -> [[Batch.Group]] {
         let limit = configuration.maximumBatchBytes
-        var sizes: [Int] = []
-        for group in groups {
-            do {
-                sizes.append(try encoder.encode(group).count + 1)
-            } catch {
-                throw SpoolError(
-                    .encodingFailed, path: path, action: "encode group \(group.fingerprint)",
-                    reason: "\(error); this is a bug in the agent, please report it")
-            }
-        }
+        let sizes = groups.map { $0.jsonBytes().count + 1 }
         // Agent, window and health take well under 1 KiB; host names and boot ids are short.
         let envelope = 1024
         guard envelope + sizes.reduce(0, +) > limit else { return [groups] }

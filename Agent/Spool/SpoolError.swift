@@ -11,7 +11,6 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         private enum Code: Hashable, Sendable {
             case database
             case corruptState
-            case encodingFailed
         }
 
         private let code: Code
@@ -21,15 +20,12 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         public static let database = Kind(.database)
         /// The file holds something this release cannot use, such as a missing agent id or a damaged body.
         public static let corruptState = Kind(.corruptState)
-        /// A batch could not be turned into JSON.
-        public static let encodingFailed = Kind(.encodingFailed)
 
         /// A short name for the kind, such as `database`.
         public var description: String {
             switch code {
             case .database: "database"
             case .corruptState: "corrupt state"
-            case .encodingFailed: "encoding failed"
             }
         }
     }

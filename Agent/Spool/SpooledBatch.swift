@@ -1,5 +1,4 @@
 import FaultlineCore
-import FoundationEssentials
 
 /// A batch waiting in the spool, as the shipper sends it.
 public struct SpooledBatch: Hashable, Sendable {
@@ -21,11 +20,5 @@ public struct SpooledBatch: Hashable, Sendable {
         self.body = body
         self.attempts = attempts
         self.createdAt = createdAt
-    }
-
-    /// Decompresses and decodes the body, for inspection and tests; the shipper sends ``body`` as it is.
-    public func decoded() throws -> Batch {
-        let json = try Gzip.decompress(body, maximumSize: 256 << 20)
-        return try JSONDecoder().decode(Batch.self, from: Data(json))
     }
 }

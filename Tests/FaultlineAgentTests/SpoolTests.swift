@@ -126,6 +126,8 @@ struct SpoolTests {
             let spool = try Spool(path: path)
             agentID = spool.agentID
             #expect(UUID(uuidString: agentID) != nil && agentID == agentID.lowercased())
+            let characters = Array(agentID)  // a random UUID: version 4, RFC 9562 variant
+            #expect(characters.count == 36 && characters[14] == "4" && "89ab".contains(characters[19]))
             try commit(spool, groups: [group("a")])
             try commit(spool, groups: [group("b")])
             _ = try shipAll(spool)
