@@ -33,12 +33,16 @@ public struct ErrorDetector: Sendable {
         }
     }
 
-    /// The level words, upper-cased, in parallel arrays: their first 8 bytes packed for a one-compare lookup
-    /// (the loop over them touches plain integers only), their lengths, severities and whole bytes.
-    private let levelPacked: [UInt64]
+    /// The level words, upper-cased, in parallel arrays: their lengths, severities and whole bytes.
     private let levelLengths: [Int]
     private let levelSeverities: [Severity]
     private let levelBytes: [[UInt8]]
+    /// An open-addressing table of the level words' keys (see ``key(_:_:_:)``), 0 for an empty slot, with each
+    /// slot's index into the arrays above; a power of two at least twice the number of words, so that a word
+    /// that is no level word costs about one load and one multiplication, however many level words there are.
+    private let levelSlots: [(key: UInt64, word: Int)]
+    /// The table's size less one: a mask for wrapping probes.
+    private let levelSlotMask: Int
     /// Bit `n` set when some level word starts with the letter `A + n`.
     private let levelInitials: UInt32
     private let longestLevelWord: Int
@@ -51,8 +55,18 @@ public struct ErrorDetector: Sendable {
     public init(configuration: Configuration = .init()) {
         let words = configuration.levelWords.sorted { $0.key < $1.key }
         levelBytes = words.map { Array($0.key.uppercased().utf8) }
-        levelPacked = levelBytes.map { Self.pack($0.prefix(8)) }
         levelLengths = levelBytes.map(\.count)
+        var slotCount = 16
+        while slotCount < 2 * levelBytes.count { slotCount *= 2 }
+        levelSlotMask = slotCount - 1
+        var slots = [(key: UInt64, word: Int)](repeating: (0, 0), count: slotCount)
+        for (word, bytes) in levelBytes.enumerated() where !bytes.isEmpty {
+            let key = bytes.withUnsafeBufferPointer { Self.key($0, 0, $0.count) }
+            var slot = Self.slot(key, mask: slotCount - 1)
+            while slots[slot].key != 0 { slot = (slot + 1) & (slotCount - 1) }
+            slots[slot] = (key, word)
+        }
+        levelSlots = slots
         levelSeverities = words.map(\.value)
         levelInitials = levelBytes.reduce(0) { mask, bytes in
             guard let first = bytes.first, ByteClass.isUpper(first) else { return mask }
@@ -63,15 +77,33 @@ public struct ErrorDetector: Sendable {
         markerInitials = markers.reduce((0, 0)) { mask, marker in
             let first = marker[0]
             guard first < 128 else { return mask }
-            return first < 64 ? (mask.low | 1 << UInt64(first), mask.high) : (mask.low, mask.high | 1 << UInt64(first - 64))
+            return first < 64
+                ? (mask.low | 1 << UInt64(first), mask.high) : (mask.low, mask.high | 1 << UInt64(first - 64))
         }
         maximumSeverity = configuration.maximumSeverity
     }
 
-    private static func pack(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        var value: UInt64 = 0
-        for (offset, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(offset)) }
-        return value
+    /// The key of a word for the level table: its first 7 bytes with bit 5 cleared (so `e` and `E` agree),
+    /// packed little-endian, with its length in the top bits; never 0 for a word of 1 to 255 bytes. Clearing bit 5
+    /// maps a byte to itself or to the byte 32 away, so a key match is only a candidate, which
+    /// ``levelWord(_:_:_:wordIndex:)`` then checks byte by byte.
+    @inline(__always)
+    private static func key(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+        let length = end - start
+        var packed: UInt64 = 0
+        if line.count - start >= 8 {
+            packed = UnsafeRawPointer(line.baseAddress! + start).loadUnaligned(as: UInt64.self).littleEndian
+            if length < 8 { packed &= (1 << (8 * UInt64(length))) - 1 }
+        } else {
+            for offset in 0..<min(length, 8) { packed |= UInt64(line[start + offset]) << (8 * UInt64(offset)) }
+        }
+        return (packed & 0x00DF_DFDF_DFDF_DFDF) | UInt64(truncatingIfNeeded: length) << 56
+    }
+
+    /// The first slot to probe: the top bits of a Fibonacci hash of the key.
+    @inline(__always)
+    private static func slot(_ key: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
     }
 
     /// Whether a journald entry of this `PRIORITY` is reported.
@@ -121,9 +153,33 @@ public struct ErrorDetector: Sendable {
         return byte < 128 && markerInitials.high & (1 << UInt64(byte - 64)) != 0
     }
 
+    /// `w` for the bytes of words (ASCII letters and digits, `_`, and every byte of a non-ASCII character),
+    /// indexed by byte value: the scan runs over every byte of every line, and one load and one compare per
+    /// byte beat a chain of range tests.
+    private static var wordBytes: StaticString {
+        """
+        ................\
+        ................\
+        ................\
+        wwwwwwwwww......\
+        .wwwwwwwwwwwwwww\
+        wwwwwwwwwww....w\
+        .wwwwwwwwwwwwwww\
+        wwwwwwwwwww.....\
+        wwwwwwwwwwwwwwww\
+        wwwwwwwwwwwwwwww\
+        wwwwwwwwwwwwwwww\
+        wwwwwwwwwwwwwwww\
+        wwwwwwwwwwwwwwww\
+        wwwwwwwwwwwwwwww\
+        wwwwwwwwwwwwwwww\
+        wwwwwwwwwwwwwwww
+        """
+    }
+
     @inline(__always)
     private static func isWordByte(_ byte: UInt8) -> Bool {
-        ByteClass.isAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte >= 0x80
+        wordBytes.utf8Start[Int(byte)] == UInt8(ascii: "w")
     }
 
     private func levelWord(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, wordIndex: Int) -> Severity? {
@@ -132,24 +188,31 @@ public struct ErrorDetector: Sendable {
         let first = line[start]
         guard ByteClass.isLetter(first), levelInitials & (1 << UInt32((first & ~0x20) &- UInt8(ascii: "A"))) != 0
         else { return nil }
-        var packed: UInt64 = 0
+        let key = Self.key(line, start, end)
+        var slot = Self.slot(key, mask: levelSlotMask)
+        return levelSlots.withUnsafeBufferPointer { slots in
+            while slots[slot].key != 0 {
+                if slots[slot].key == key { return candidate(slots[slot].word, line, start, end, wordIndex: wordIndex) }
+                slot = (slot + 1) & levelSlotMask
+            }
+            return nil
+        }
+    }
+
+    /// The severity of level word `word` when the line's word matches it in any case (and stands where a level
+    /// stands unless written in capitals).
+    private func candidate(
+        _ word: Int, _ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, wordIndex: Int
+    ) -> Severity? {
+        let bytes = levelBytes[word]
+        guard bytes.count == end - start else { return nil }
         var allCapitals = true
-        for offset in 0..<min(length, 8) {
+        for offset in 0..<bytes.count {
             let byte = line[start + offset]
             if ByteClass.isLetter(byte), !ByteClass.isUpper(byte) { allCapitals = false }
-            packed |= UInt64(ByteClass.isLetter(byte) ? byte & ~0x20 : byte) << (8 * UInt64(offset))
+            if (ByteClass.isLetter(byte) ? byte & ~0x20 : byte) != bytes[offset] { return nil }
         }
-        for index in levelPacked.indices where levelPacked[index] == packed && levelLengths[index] == length {
-            if length > 8 {
-                for offset in 8..<length {
-                    let byte = line[start + offset]
-                    if ByteClass.isLetter(byte), !ByteClass.isUpper(byte) { allCapitals = false }
-                    if (ByteClass.isLetter(byte) ? byte & ~0x20 : byte) != levelBytes[index][offset] { return nil }
-                }
-            }
-            return allCapitals || isLevelPosition(line, start, end, wordIndex: wordIndex) ? levelSeverities[index] : nil
-        }
-        return nil
+        return allCapitals || isLevelPosition(line, start, end, wordIndex: wordIndex) ? levelSeverities[word] : nil
     }
 
     /// `level=error`, `severity:err`, `[error]`, `<error>`, or the first word followed by `:`.
@@ -189,7 +252,8 @@ public struct ErrorDetector: Sendable {
         return endsWith(line, start, end, "Exception") || endsWith(line, start, end, "Error")
     }
 
-    private func endsWith(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ suffix: StaticString) -> Bool {
+    private func endsWith(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ suffix: StaticString) -> Bool
+    {
         suffix.withUTF8Buffer { suffix in
             guard end - start >= suffix.count else { return false }
             for offset in 0..<suffix.count where line[end - suffix.count + offset] != suffix[offset] { return false }

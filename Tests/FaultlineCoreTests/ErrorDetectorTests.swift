@@ -99,6 +99,25 @@ import Testing
         #expect(detector.detect("ERROR no longer a level word") == nil)
     }
 
+    /// The level words live in a hash table keyed on their first bytes and length: many words, words that share
+    /// a 7-byte prefix, and words differing only in bit 5 of a byte (`@` and a backtick) must all be told apart.
+    @Test func manyLevelWordsSharingPrefixes() {
+        var words: [String: Severity] = [:]
+        for index in 0..<300 { words["ALARMCODE\(index)"] = index.isMultiple(of: 2) ? .err : .warning }
+        words["SIGNALX"] = .crit
+        let detector = ErrorDetector(configuration: .init(levelWords: words, maximumSeverity: .warning))
+        for index in [0, 1, 7, 42, 299] {
+            #expect(detector.detect("ALARMCODE\(index) pump stopped") == (index.isMultiple(of: 2) ? .err : .warning))
+            #expect(detector.detect("level=alarmcode\(index) pump stopped") != nil)
+        }
+        #expect(detector.detect("ALARMCODE300 pump stopped") == nil)
+        #expect(detector.detect("ALARMCODE pump stopped") == nil)
+        #expect(detector.detect("SIGNALX raised") == .crit)
+        #expect(detector.detect("SIGNALx raised") == nil)  // mixed case outside a level position
+        #expect(detector.detect("SIGNALX_ raised") == nil)
+        #expect(detector.detect("SIGNAL\u{7f} raised") == nil)
+    }
+
     @Test func detectsBytesLikeStrings() {
         let line: [UInt8] = Array("x\0ERROR\0".utf8) + [0xff, 0xfe]
         #expect(line.withUnsafeBufferPointer { ErrorDetector().detect($0) } == .err)
