@@ -7,7 +7,7 @@ APT_PACKAGES := pkg-config curl libsystemd-dev libcurl4-openssl-dev libsqlite3-d
 	systemd systemd-journal-remote python3 python3-venv python3-aiosmtpd openssl postgresql
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps run test bench bench-signatures bench-agent clean
+.PHONY: deps run test bench bench-signatures bench-agent bench-collector clean
 
 ## Install the system packages the build and the tests need.
 deps:
@@ -27,7 +27,7 @@ test: deps
 	$(SWIFT) test --skip-build
 
 ## Every benchmark.
-bench: bench-signatures bench-agent
+bench: bench-signatures bench-agent bench-collector
 
 ## Signature quality (grouping accuracy on Loghub) and speed, side by side with drain3.
 bench-signatures: deps
@@ -44,6 +44,13 @@ bench-agent: deps
 	$(SWIFT) build -c release --product faultline-agent --static-swift-stdlib --scratch-path .build-static
 	python3 Tests/Benchmarks/bench_agent.py --agent "$(RELEASE_BIN)/faultline-agent" \
 		--static-agent "$$($(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/faultline-agent"
+
+## Collector ingest: batches/s and latency from 50 clients on SQLite and PostgreSQL, beside a plain INSERT loop.
+bench-collector: deps
+	$(SWIFT) build -c release --product faultline-collector
+	$(SWIFT) build -c release --product faultline-collector-bench
+	python3 Tests/Benchmarks/bench_collector.py --collector "$(RELEASE_BIN)/faultline-collector" \
+		--bench "$(RELEASE_BIN)/faultline-collector-bench"
 
 clean:
 	rm -rf .build

@@ -92,6 +92,13 @@ let package = Package(
             path: "Tests/Benchmarks/SignatureBenchmark"
         ),
 
+        // Collector ingest benchmark (load generator and INSERT baseline), run by `make bench-collector`.
+        .executableTarget(
+            name: "faultline-collector-bench",
+            dependencies: ["FaultlineCollector", "FaultlineCore"],
+            path: "Tests/Benchmarks/CollectorBenchmark"
+        ),
+
         // What several test targets share: stand-ins for systemd's sockets, the built programs' paths.
         .target(
             name: "FaultlineTestSupport",
