@@ -40,13 +40,82 @@ struct BatchGrouping {
         let reports = try await withStoredSources(reports)
         let sources = Set(reports.map(\.sourceIdentity)).sorted()
         try await lock(sources)
+        let revisions = try await revisions(of: sources)
         var placement = Placement()
+        var rows = Rows()
         for source in sources {
             try await place(
-                reports.filter { $0.sourceIdentity == source }, of: source, batchID: batchID, now: now,
-                into: &placement)
+                reports.filter { $0.sourceIdentity == source }, of: source, revision: revisions[source] ?? 0,
+                batchID: batchID, now: now, into: &placement, rows: &rows)
+        }
+        // Groups first: a fingerprint refers to its group. New fingerprints are inserted in the order they were
+        // added to the stages: `id` is the replay order.
+        for chunk in StatementChunks.of(rows.groups, parametersPerItem: 7) {
+            try await database.raw(
+                """
+                INSERT INTO error_groups (id, source_identity, template, first_seen, last_seen, count, created_at)
+                VALUES \(chunk.joined(separator: ", "))
+                ON CONFLICT (id) DO UPDATE SET
+                    count = error_groups.count + excluded.count,
+                    first_seen = CASE WHEN excluded.first_seen < error_groups.first_seen
+                        THEN excluded.first_seen ELSE error_groups.first_seen END,
+                    last_seen = CASE WHEN excluded.last_seen > error_groups.last_seen
+                        THEN excluded.last_seen ELSE error_groups.last_seen END,
+                    template = excluded.template
+                """
+            ).run()
+        }
+        for chunk in StatementChunks.of(rows.fingerprints, parametersPerItem: 11) {
+            try await database.raw(
+                """
+                INSERT INTO fingerprints (fingerprint, algorithm, source_kind, source_identity, template, severity,
+                    group_id, introduced_by_batch, first_seen, last_seen, count)
+                VALUES \(chunk.joined(separator: ", "))
+                ON CONFLICT (fingerprint) DO UPDATE SET
+                    count = fingerprints.count + excluded.count,
+                    first_seen = CASE WHEN excluded.first_seen < fingerprints.first_seen
+                        THEN excluded.first_seen ELSE fingerprints.first_seen END,
+                    last_seen = CASE WHEN excluded.last_seen > fingerprints.last_seen
+                        THEN excluded.last_seen ELSE fingerprints.last_seen END
+                """
+            ).run()
         }
         return placement
+    }
+
+    /// The `error_groups` and `fingerprints` rows of a batch, written with one statement per table once
+    /// every source is placed (each key occurs once: a fingerprint and a group belong to one source).
+    private struct Rows {
+        var groups: [SQLQueryString] = []
+        var fingerprints: [SQLQueryString] = []
+    }
+
+    /// The `grouping_sources.revision` of each source, read under the sources' locks; a source seen for the
+    /// first time is added at revision 0.
+    private func revisions(of sources: [String]) async throws -> [String: Int64] {
+        guard !sources.isEmpty else { return [:] }
+        let rows = sources.map { source -> SQLQueryString in "(\(bind: source), 0)" }
+        for chunk in StatementChunks.of(rows, parametersPerItem: 1) {
+            try await database.raw(
+                """
+                INSERT INTO grouping_sources (source_identity, revision) VALUES \(chunk.joined(separator: ", "))
+                ON CONFLICT (source_identity) DO NOTHING
+                """
+            ).run()
+        }
+        var revisions: [String: Int64] = [:]
+        for chunk in StatementChunks.of(sources, parametersPerItem: 1) {
+            for row in try await database.raw(
+                """
+                SELECT source_identity, revision FROM grouping_sources
+                WHERE source_identity IN (\(binds: Array(chunk)))
+                """
+            ).all() {
+                revisions[try row.decode(column: "source_identity", as: String.self)] =
+                    try row.decode(column: "revision", as: Int64.self)
+            }
+        }
+        return revisions
     }
 
     /// The reports, each with the source its fingerprint was first stored under: a fingerprint belongs to
@@ -86,19 +155,9 @@ struct BatchGrouping {
     }
 
     private func place(
-        _ reports: [FingerprintReport], of source: String, batchID: String, now: WireTimestamp,
-        into placement: inout Placement
+        _ reports: [FingerprintReport], of source: String, revision: Int64, batchID: String, now: WireTimestamp,
+        into placement: inout Placement, rows: inout Rows
     ) async throws {
-        try await database.raw(
-            """
-            INSERT INTO grouping_sources (source_identity, revision) VALUES (\(bind: source), 0)
-            ON CONFLICT (source_identity) DO NOTHING
-            """
-        ).run()
-        let revision = try await database.raw(
-            "SELECT revision FROM grouping_sources WHERE source_identity = \(bind: source)"
-        ).first()!.decode(column: "revision", as: Int64.self)
-
         let cached = store.groupingCache.stage(for: source, revision: revision)
         var stage: GroupingStage
         if let cached {
@@ -138,42 +197,22 @@ struct BatchGrouping {
             if !groupsBefore.contains(group) {
                 placement.newGroups.insert(group)
             }
-            try await database.raw(
+            rows.groups.append(
                 """
-                INSERT INTO error_groups (id, source_identity, template, first_seen, last_seen, count, created_at)
-                VALUES (\(bind: group.description), \(bind: source), \(bind: stage.template(of: group) ?? ""),
+                (\(bind: group.description), \(bind: source), \(bind: stage.template(of: group) ?? ""),
                     \(bind: seen.firstSeen.microseconds), \(bind: seen.lastSeen.microseconds),
                     \(bind: Int64(seen.count)), \(bind: now.microseconds))
-                ON CONFLICT (id) DO UPDATE SET
-                    count = error_groups.count + excluded.count,
-                    first_seen = CASE WHEN excluded.first_seen < error_groups.first_seen
-                        THEN excluded.first_seen ELSE error_groups.first_seen END,
-                    last_seen = CASE WHEN excluded.last_seen > error_groups.last_seen
-                        THEN excluded.last_seen ELSE error_groups.last_seen END,
-                    template = excluded.template
-                """
-            ).run()
+                """)
         }
-
-        // New fingerprints are inserted in the order they were added to the stage: `id` is the replay order.
         for report in reports {
-            try await database.raw(
+            rows.fingerprints.append(
                 """
-                INSERT INTO fingerprints (fingerprint, algorithm, source_kind, source_identity, template, severity,
-                    group_id, introduced_by_batch, first_seen, last_seen, count)
-                VALUES (\(bind: report.fingerprint.description), \(bind: Int64(report.algorithm)),
+                (\(bind: report.fingerprint.description), \(bind: Int64(report.algorithm)),
                     \(bind: report.sourceKind), \(bind: source), \(bind: report.template), \(bind: report.severity),
                     \(bind: placement.groupOf[report.fingerprint]!.description), \(bind: batchID),
                     \(bind: report.firstSeen.microseconds), \(bind: report.lastSeen.microseconds),
                     \(bind: Int64(report.count)))
-                ON CONFLICT (fingerprint) DO UPDATE SET
-                    count = fingerprints.count + excluded.count,
-                    first_seen = CASE WHEN excluded.first_seen < fingerprints.first_seen
-                        THEN excluded.first_seen ELSE fingerprints.first_seen END,
-                    last_seen = CASE WHEN excluded.last_seen > fingerprints.last_seen
-                        THEN excluded.last_seen ELSE fingerprints.last_seen END
-                """
-            ).run()
+                """)
         }
 
         if !newReports.isEmpty {

@@ -133,12 +133,16 @@ public struct BatchIngestor: Sendable {
                 group: placement.groupOf[report.fingerprint]!, hourStart: Self.hourStart(report.lastSeen))
             counts[bucket, default: 0] += report.count
         }
-        for (bucket, count) in counts.sorted(by: { $0.key < $1.key }) {
+        guard !counts.isEmpty else { return }
+        // One statement for every bucket: a batch's buckets are distinct, so no row is upserted twice.
+        let rows = counts.sorted(by: { $0.key < $1.key }).map { bucket, count -> SQLQueryString in
+            "(\(bind: bucket.group.description), \(bind: hostID), \(bind: bucket.hourStart), \(bind: Int64(count)))"
+        }
+        for chunk in StatementChunks.of(rows, parametersPerItem: 4) {
             try await database.raw(
                 """
                 INSERT INTO occurrences (group_id, host_id, hour_start, count)
-                VALUES (\(bind: bucket.group.description), \(bind: hostID), \(bind: bucket.hourStart),
-                    \(bind: Int64(count)))
+                VALUES \(chunk.joined(separator: ", "))
                 ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET count = occurrences.count + excluded.count
                 """
             ).run()
@@ -146,25 +150,42 @@ public struct BatchIngestor: Sendable {
     }
 
     /// Stores the samples and keeps only the newest ``samplesPerFingerprint`` of each fingerprint.
+    ///
+    /// Two statements whatever the batch holds: one insert of every sample, then one delete of the samples
+    /// of the batch's fingerprints that are no longer among their newest.
     private func addSamples(
         _ reports: [FingerprintReport], hostID: Int64, batchID: String, in database: any SQLDatabase
     ) async throws {
+        var rows: [SQLQueryString] = []
+        var fingerprints: [String] = []
         for report in reports where !report.samples.isEmpty {
             let fingerprint = report.fingerprint.description
+            fingerprints.append(fingerprint)
             for sample in report.samples.suffix(samplesPerFingerprint) {
-                try await database.raw(
+                rows.append(
                     """
-                    INSERT INTO samples (fingerprint, host_id, logged_at, text, cursor, position, batch_id)
-                    VALUES (\(bind: fingerprint), \(bind: hostID), \(bind: sample.time.microseconds),
-                        \(bind: sample.text), \(bind: sample.cursor), \(bind: sample.position), \(bind: batchID))
-                    """
-                ).run()
+                    (\(bind: fingerprint), \(bind: hostID), \(bind: sample.time.microseconds), \(bind: sample.text),
+                        \(bind: sample.cursor), \(bind: sample.position), \(bind: batchID))
+                    """)
             }
+        }
+        for chunk in StatementChunks.of(rows, parametersPerItem: 7) {
             try await database.raw(
                 """
-                DELETE FROM samples WHERE fingerprint = \(bind: fingerprint) AND id NOT IN (
-                    SELECT id FROM samples WHERE fingerprint = \(bind: fingerprint)
-                    ORDER BY id DESC LIMIT \(bind: Int64(samplesPerFingerprint)))
+                INSERT INTO samples (fingerprint, host_id, logged_at, text, cursor, position, batch_id)
+                VALUES \(chunk.joined(separator: ", "))
+                """
+            ).run()
+        }
+        for chunk in StatementChunks.of(fingerprints, parametersPerItem: 1) {
+            try await database.raw(
+                """
+                DELETE FROM samples WHERE id IN (
+                    SELECT id FROM (
+                        SELECT id, ROW_NUMBER() OVER (PARTITION BY fingerprint ORDER BY id DESC) AS newest
+                        FROM samples WHERE fingerprint IN (\(binds: Array(chunk)))
+                    ) ranked
+                    WHERE newest > \(bind: Int64(samplesPerFingerprint)))
                 """
             ).run()
         }

@@ -27,14 +27,58 @@ public struct TicketEngine: IngestTransactionHook {
     }
 
     /// Acts on the groups and merges of `batch`.
+    ///
+    /// The groups that have a ticket (all of them once a fleet's errors are known) are handled together, with
+    /// a few statements for the whole batch rather than a few per group; the others go through the threshold
+    /// one by one, and those whose ticket opens join the rest.
     public func batchStored(_ batch: IngestedBatch, in database: any SQLDatabase, engine: DatabaseEngine) async throws {
         let now = batch.receivedAt
         for merge in batch.merges {
             try await closeMergedTickets(merge, now: now, in: database)
         }
-        for activity in batch.groups {
-            try await handle(activity, of: batch, now: now, in: database, engine: engine)
+        var tickets = try await currentTickets(of: batch.groups.map(\.group.description), in: database, engine: engine)
+        var opened: Set<Int64> = []
+        for activity in batch.groups where tickets[activity.group.description] == nil {
+            guard try await thresholdReached(activity, now: now, in: database) else { continue }
+            let group = activity.group.description
+            let won = try await openTicket(for: activity, now: now, in: database)
+            if let ticket = try await currentTickets(of: [group], in: database, engine: engine)[group] {
+                tickets[group] = ticket
+                if won { opened.insert(ticket.id) }
+            }
         }
+        let handled = batch.groups.compactMap { activity in
+            tickets[activity.group.description].map { (activity: activity, ticket: $0) }
+        }
+        guard !handled.isEmpty else { return }
+        let newClients = try await recordActivity(handled, of: batch, now: now, in: database)
+
+        for (activity, ticket) in handled {
+            let metadata: Logger.Metadata = [
+                "faultline.ticket": "\(ticket.id)", "faultline.group": "\(activity.group)",
+            ]
+            if ticket.status == .fixed, let fixedAt = ticket.fixedAt, activity.lastSeen.microseconds > fixedAt,
+                try await reopen(ticketID: ticket.id, occurrence: activity.lastSeen, now: now, in: database)
+            {
+                logger.notice("an occurrence newer than the fix reopened a ticket", metadata: metadata)
+                for client in try await affectedClients(of: ticket.id, in: database) {
+                    try await outbox.queue(
+                        .reopened, ticketID: ticket.id, clientID: client, actor: TicketActor.engine, now: now,
+                        in: database)
+                }
+            } else if opened.contains(ticket.id) {
+                logger.notice(
+                    "opened a ticket", metadata: metadata.merging(["faultline.client": "\(batch.client.name)"]) { $1 })
+                try await outbox.queue(
+                    .opened, ticketID: ticket.id, clientID: batch.client.id, actor: TicketActor.engine, now: now,
+                    in: database)
+            } else if newClients.contains(ticket.id) && ticket.status != .closed {
+                try await outbox.queue(
+                    .affected, ticketID: ticket.id, clientID: batch.client.id, actor: TicketActor.engine, now: now,
+                    in: database)
+            }
+        }
+        try await raisePriorities(handled, in: database)
     }
 
     private struct CurrentTicket {
@@ -44,91 +88,88 @@ public struct TicketEngine: IngestTransactionHook {
         var priority: TicketPriority
     }
 
-    private func handle(
-        _ activity: IngestedBatch.GroupActivity, of batch: IngestedBatch, now: WireTimestamp,
-        in database: any SQLDatabase, engine: DatabaseEngine
-    ) async throws {
-        let group = activity.group.description
-        var opened = false
-        var ticket = try await currentTicket(of: group, in: database, engine: engine)
-        if ticket == nil {
-            guard try await thresholdReached(activity, now: now, in: database) else { return }
-            opened = try await openTicket(for: activity, now: now, in: database)
-            ticket = try await currentTicket(of: group, in: database, engine: engine)
-        }
-        guard let ticket else { return }
-        var metadata: Logger.Metadata = ["faultline.ticket": "\(ticket.id)", "faultline.group": "\(group)"]
-
-        try await database.raw(
-            """
-            UPDATE tickets SET
-                last_seen = CASE WHEN last_seen > \(bind: activity.lastSeen.microseconds) THEN last_seen
-                    ELSE \(bind: activity.lastSeen.microseconds) END,
-                occurrences = occurrences + \(bind: Int64(activity.count)),
-                updated_at = \(bind: now.microseconds)
-            WHERE id = \(bind: ticket.id)
-            """
-        ).run()
-        try await database.raw(
-            """
-            INSERT INTO ticket_hosts (ticket_id, host_id, first_seen, last_seen)
-            VALUES (\(bind: ticket.id), \(bind: batch.hostID), \(bind: activity.firstSeen.microseconds),
-                \(bind: activity.lastSeen.microseconds))
-            ON CONFLICT (ticket_id, host_id) DO UPDATE SET last_seen = CASE
-                WHEN excluded.last_seen > ticket_hosts.last_seen THEN excluded.last_seen
-                ELSE ticket_hosts.last_seen END
-            """
-        ).run()
-        let newClient =
+    /// Adds the batch's occurrences to each ticket, its host to the ticket's hosts and its client to the
+    /// ticket's clients, one statement per table; returns the tickets the client is new to.
+    private func recordActivity(
+        _ handled: [(activity: IngestedBatch.GroupActivity, ticket: CurrentTicket)], of batch: IngestedBatch,
+        now: WireTimestamp, in database: any SQLDatabase
+    ) async throws -> Set<Int64> {
+        for chunk in StatementChunks.of(handled, parametersPerItem: 3) {
+            let values = chunk.map { activity, ticket -> SQLQueryString in
+                "(\(bind: ticket.id), \(bind: activity.lastSeen.microseconds), \(bind: Int64(activity.count)))"
+            }
             try await database.raw(
                 """
-                INSERT INTO ticket_clients (ticket_id, client_id, first_seen)
-                VALUES (\(bind: ticket.id), \(bind: batch.client.id), \(bind: now.microseconds))
-                ON CONFLICT (ticket_id, client_id) DO NOTHING
-                RETURNING client_id
+                WITH seen (id, last_seen, occurrences) AS (VALUES \(values.joined(separator: ", ")))
+                UPDATE tickets SET
+                    last_seen = CASE WHEN tickets.last_seen > seen.last_seen THEN tickets.last_seen
+                        ELSE seen.last_seen END,
+                    occurrences = tickets.occurrences + seen.occurrences,
+                    updated_at = \(bind: now.microseconds)
+                FROM seen WHERE tickets.id = seen.id
                 """
-            ).first() != nil
-
-        if ticket.status == .fixed, let fixedAt = ticket.fixedAt, activity.lastSeen.microseconds > fixedAt,
-            try await reopen(ticketID: ticket.id, occurrence: activity.lastSeen, now: now, in: database)
-        {
-            logger.notice("an occurrence newer than the fix reopened a ticket", metadata: metadata)
-            for client in try await affectedClients(of: ticket.id, in: database) {
-                try await outbox.queue(
-                    .reopened, ticketID: ticket.id, clientID: client, actor: TicketActor.engine, now: now, in: database)
-            }
-        } else if opened {
-            metadata["faultline.client"] = "\(batch.client.name)"
-            logger.notice("opened a ticket", metadata: metadata)
-            try await outbox.queue(
-                .opened, ticketID: ticket.id, clientID: batch.client.id, actor: TicketActor.engine, now: now,
-                in: database)
-        } else if newClient && ticket.status != .closed {
-            try await outbox.queue(
-                .affected, ticketID: ticket.id, clientID: batch.client.id, actor: TicketActor.engine, now: now,
-                in: database)
+            ).run()
         }
-        try await raisePriority(of: ticket, activity: activity, in: database)
+        for chunk in StatementChunks.of(handled, parametersPerItem: 4) {
+            let rows = chunk.map { activity, ticket -> SQLQueryString in
+                """
+                (\(bind: ticket.id), \(bind: batch.hostID), \(bind: activity.firstSeen.microseconds),
+                    \(bind: activity.lastSeen.microseconds))
+                """
+            }
+            try await database.raw(
+                """
+                INSERT INTO ticket_hosts (ticket_id, host_id, first_seen, last_seen)
+                VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (ticket_id, host_id) DO UPDATE SET last_seen = CASE
+                    WHEN excluded.last_seen > ticket_hosts.last_seen THEN excluded.last_seen
+                    ELSE ticket_hosts.last_seen END
+                """
+            ).run()
+        }
+        var newClients: Set<Int64> = []
+        for chunk in StatementChunks.of(handled, parametersPerItem: 3) {
+            let rows = chunk.map { _, ticket -> SQLQueryString in
+                "(\(bind: ticket.id), \(bind: batch.client.id), \(bind: now.microseconds))"
+            }
+            for row in try await database.raw(
+                """
+                INSERT INTO ticket_clients (ticket_id, client_id, first_seen)
+                VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (ticket_id, client_id) DO NOTHING
+                RETURNING ticket_id
+                """
+            ).all() {
+                newClients.insert(try row.decode(column: "ticket_id", as: Int64.self))
+            }
+        }
+        return newClients
     }
 
-    /// The group's ticket that is not closed, locked on PostgreSQL until the transaction ends.
-    private func currentTicket(
-        of group: String, in database: any SQLDatabase, engine: DatabaseEngine
-    ) async throws -> CurrentTicket? {
+    /// The tickets that are not closed of `groups`, by group, locked on PostgreSQL until the transaction ends
+    /// (in the order of their groups, so that two collectors cannot deadlock).
+    private func currentTickets(
+        of groups: [String], in database: any SQLDatabase, engine: DatabaseEngine
+    ) async throws -> [String: CurrentTicket] {
         let lock: SQLQueryString = engine == .postgresql ? " FOR UPDATE" : ""
-        guard
-            let row = try await database.raw(
+        var tickets: [String: CurrentTicket] = [:]
+        for chunk in StatementChunks.of(groups, parametersPerItem: 1) {
+            let rows = try await database.raw(
                 """
-                SELECT id, status, fixed_at, priority FROM tickets
-                WHERE group_id = \(bind: group) AND status <> 'closed'\(lock)
+                SELECT id, group_id, status, fixed_at, priority FROM tickets
+                WHERE group_id IN (\(binds: Array(chunk))) AND status <> 'closed'
+                ORDER BY group_id\(lock)
                 """
-            ).first()
-        else { return nil }
-        return CurrentTicket(
-            id: try row.decode(column: "id", as: Int64.self),
-            status: TicketStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .open,
-            fixedAt: try row.decode(column: "fixed_at", as: Int64?.self),
-            priority: TicketPriority(rawValue: try row.decode(column: "priority", as: String.self)) ?? .normal)
+            ).all()
+            for row in rows {
+                tickets[try row.decode(column: "group_id", as: String.self)] = CurrentTicket(
+                    id: try row.decode(column: "id", as: Int64.self),
+                    status: TicketStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .open,
+                    fixedAt: try row.decode(column: "fixed_at", as: Int64?.self),
+                    priority: TicketPriority(rawValue: try row.decode(column: "priority", as: String.self)) ?? .normal)
+            }
+        }
+        return tickets
     }
 
     /// Whether the group's occurrences within the threshold window reach the threshold, counting this batch's.
@@ -225,28 +266,55 @@ public struct TicketEngine: IngestTransactionHook {
         return true
     }
 
-    /// Recomputes the priority from the ticket's spread and this batch's count; keeps the higher one.
-    private func raisePriority(
-        of ticket: CurrentTicket, activity: IngestedBatch.GroupActivity, in database: any SQLDatabase
+    /// Recomputes each ticket's priority from its spread and this batch's count; keeps the higher one.
+    private func raisePriorities(
+        _ handled: [(activity: IngestedBatch.GroupActivity, ticket: CurrentTicket)], in database: any SQLDatabase
     ) async throws {
-        guard
-            let row = try await database.raw(
+        var hosts: [Int64: Int] = [:]
+        var clients: [Int64: Int] = [:]
+        var severities: [String: String] = [:]
+        for chunk in StatementChunks.of(handled, parametersPerItem: 1) {
+            let ids = chunk.map(\.ticket.id)
+            for row in try await database.raw(
                 """
-                SELECT (SELECT COUNT(*) FROM ticket_hosts WHERE ticket_id = \(bind: ticket.id)) AS hosts,
-                    (SELECT COUNT(*) FROM ticket_clients WHERE ticket_id = \(bind: ticket.id)) AS clients,
-                    (SELECT f.severity FROM fingerprints f WHERE f.group_id = \(bind: activity.group.description)
-                        ORDER BY f.id LIMIT 1) AS severity
+                SELECT ticket_id, COUNT(*) AS hosts FROM ticket_hosts WHERE ticket_id IN (\(binds: ids))
+                GROUP BY ticket_id
                 """
-            ).first()
-        else { return }
-        let priority = TicketPriority.of(
-            severity: try row.decode(column: "severity", as: String?.self) ?? "err",
-            hosts: Int(try row.decode(column: "hosts", as: Int64.self)),
-            clients: Int(try row.decode(column: "clients", as: Int64.self)), count: activity.count)
-        guard priority.rank > ticket.priority.rank else { return }
-        try await database.raw(
-            "UPDATE tickets SET priority = \(bind: priority.rawValue) WHERE id = \(bind: ticket.id)"
-        ).run()
+            ).all() {
+                hosts[try row.decode(column: "ticket_id", as: Int64.self)] =
+                    Int(try row.decode(column: "hosts", as: Int64.self))
+            }
+            for row in try await database.raw(
+                """
+                SELECT ticket_id, COUNT(*) AS clients FROM ticket_clients WHERE ticket_id IN (\(binds: ids))
+                GROUP BY ticket_id
+                """
+            ).all() {
+                clients[try row.decode(column: "ticket_id", as: Int64.self)] =
+                    Int(try row.decode(column: "clients", as: Int64.self))
+            }
+            // A group's severity is its first fingerprint's: the first row per group in order of arrival.
+            for row in try await database.raw(
+                """
+                SELECT group_id, severity FROM fingerprints
+                WHERE group_id IN (\(binds: chunk.map(\.activity.group.description))) ORDER BY id
+                """
+            ).all() {
+                let group = try row.decode(column: "group_id", as: String.self)
+                if severities[group] == nil {
+                    severities[group] = try row.decode(column: "severity", as: String.self)
+                }
+            }
+        }
+        for (activity, ticket) in handled {
+            let priority = TicketPriority.of(
+                severity: severities[activity.group.description] ?? "err", hosts: hosts[ticket.id] ?? 0,
+                clients: clients[ticket.id] ?? 0, count: activity.count)
+            guard priority.rank > ticket.priority.rank else { continue }
+            try await database.raw(
+                "UPDATE tickets SET priority = \(bind: priority.rawValue) WHERE id = \(bind: ticket.id)"
+            ).run()
+        }
     }
 
     /// Closes the tickets of groups absorbed by `merge`, pointing to the survivor's.
