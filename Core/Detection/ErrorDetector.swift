@@ -85,8 +85,8 @@ public struct ErrorDetector: Sendable {
 
     /// The key of a word for the level table: its first 7 bytes with bit 5 cleared (so `e` and `E` agree),
     /// packed little-endian, with its length in the top bits; never 0 for a word of 1 to 255 bytes. Clearing bit 5
-    /// maps a byte to itself or to the byte 32 away, so a key match is only a candidate, which
-    /// ``levelWord(_:_:_:wordIndex:)`` then checks byte by byte.
+    /// maps a byte to itself or to the byte 32 away, and longer words may share the first 7 bytes, so a key
+    /// match is only a candidate, which ``spells(_:_:_:_:)`` then checks byte by byte.
     @inline(__always)
     private static func key(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
         let length = end - start
@@ -190,29 +190,32 @@ public struct ErrorDetector: Sendable {
         else { return nil }
         let key = Self.key(line, start, end)
         var slot = Self.slot(key, mask: levelSlotMask)
-        return levelSlots.withUnsafeBufferPointer { slots in
+        let word: Int? = levelSlots.withUnsafeBufferPointer { slots in
+            // Words sharing their first 7 bytes and length share a key: probe on until the bytes agree.
             while slots[slot].key != 0 {
-                if slots[slot].key == key { return candidate(slots[slot].word, line, start, end, wordIndex: wordIndex) }
+                if slots[slot].key == key, spells(slots[slot].word, line, start, end) { return slots[slot].word }
                 slot = (slot + 1) & levelSlotMask
             }
             return nil
         }
-    }
-
-    /// The severity of level word `word` when the line's word matches it in any case (and stands where a level
-    /// stands unless written in capitals).
-    private func candidate(
-        _ word: Int, _ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, wordIndex: Int
-    ) -> Severity? {
-        let bytes = levelBytes[word]
-        guard bytes.count == end - start else { return nil }
+        guard let word else { return nil }
         var allCapitals = true
-        for offset in 0..<bytes.count {
-            let byte = line[start + offset]
-            if ByteClass.isLetter(byte), !ByteClass.isUpper(byte) { allCapitals = false }
-            if (ByteClass.isLetter(byte) ? byte & ~0x20 : byte) != bytes[offset] { return nil }
+        for offset in start..<end where ByteClass.isLetter(line[offset]) && !ByteClass.isUpper(line[offset]) {
+            allCapitals = false
+            break
         }
         return allCapitals || isLevelPosition(line, start, end, wordIndex: wordIndex) ? levelSeverities[word] : nil
+    }
+
+    /// Whether the line's word is level word `word` in any case.
+    private func spells(_ word: Int, _ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        let bytes = levelBytes[word]
+        guard bytes.count == end - start else { return false }
+        for offset in 0..<bytes.count {
+            let byte = line[start + offset]
+            if (ByteClass.isLetter(byte) ? byte & ~0x20 : byte) != bytes[offset] { return false }
+        }
+        return true
     }
 
     /// `level=error`, `severity:err`, `[error]`, `<error>`, or the first word followed by `:`.

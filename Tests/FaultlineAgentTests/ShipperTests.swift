@@ -27,12 +27,13 @@ struct ShipperTests {
 
     private static func makeShipper(
         urls: [String], queue: InMemoryBatchQueue, token: String = token, random: FixedRandom = .highest,
-        backoff: Backoff = Backoff(), totalTimeout: Duration = .seconds(10), clock: FakeClock = FakeClock()
+        backoff: Backoff = Backoff(), totalTimeout: Duration = .seconds(10), clock: FakeClock = FakeClock(),
+        idlePollInterval: Duration = .seconds(30)
     ) throws -> (Shipper, RecordingLogHandler.Store) {
         let (logger, store) = RecordingLogHandler.logger()
         let configuration = ShipperConfiguration(
             collectorURLs: urls, token: token, connectTimeout: .seconds(2), totalTimeout: totalTimeout,
-            backoff: backoff)
+            backoff: backoff, idlePollInterval: idlePollInterval)
         let shipper = try Shipper(
             configuration: configuration, queue: queue, logger: logger, clock: { clock.now }, randomSource: random)
         return (shipper, store)
@@ -305,7 +306,8 @@ struct ShipperTests {
         let queue = InMemoryBatchQueue((1...5).map { Self.batch($0) })
         let clock = FakeClock(now: Self.start)
         let (shipper, _) = try Self.makeShipper(
-            urls: ["http://127.0.0.1:\(port)"], queue: queue, random: .highest, clock: clock)
+            urls: ["http://127.0.0.1:\(port)"], queue: queue, random: .highest, clock: clock,
+            idlePollInterval: .seconds(1))
 
         var server: CollectorStubServer?
         var sleeps: [Duration] = []

@@ -103,14 +103,14 @@ import Testing
     /// a 7-byte prefix, and words differing only in bit 5 of a byte (`@` and a backtick) must all be told apart.
     @Test func manyLevelWordsSharingPrefixes() {
         var words: [String: Severity] = [:]
-        for index in 0..<300 { words["ALARMCODE\(index)"] = index.isMultiple(of: 2) ? .err : .warning }
+        for index in 0..<120 { words["ALARMCODE\(index)"] = index.isMultiple(of: 2) ? .err : .warning }
         words["SIGNALX"] = .crit
         let detector = ErrorDetector(configuration: .init(levelWords: words, maximumSeverity: .warning))
-        for index in [0, 1, 7, 42, 299] {
+        for index in [0, 1, 7, 42, 119] {
             #expect(detector.detect("ALARMCODE\(index) pump stopped") == (index.isMultiple(of: 2) ? .err : .warning))
             #expect(detector.detect("level=alarmcode\(index) pump stopped") != nil)
         }
-        #expect(detector.detect("ALARMCODE300 pump stopped") == nil)
+        #expect(detector.detect("ALARMCODE120 pump stopped") == nil)
         #expect(detector.detect("ALARMCODE pump stopped") == nil)
         #expect(detector.detect("SIGNALX raised") == .crit)
         #expect(detector.detect("SIGNALx raised") == nil)  // mixed case outside a level position
