@@ -214,6 +214,30 @@ struct JournalReaderTests {
         #expect(try messages(reader) == ["at 2", "at 3"])
     }
 
+    @Test func tailCursorsNameTheNewestTwoEntriesWithOrWithoutAFilter() throws {
+        let journal = try JournalExportWriter()
+        let reader = try JournalReader(directory: journal.directory.path)
+        #expect(try reader.tailCursors() == nil)
+
+        try journal.write([.init("only", unit: "api.service", priority: 3)], to: "system@1.journal")
+        _ = try reader.process()
+        let only = try #require(try reader.tailCursors())
+        #expect(only.beforeNewest == nil)
+
+        try journal.write(
+            [.init("api", unit: "api.service", priority: 3), .init("db", unit: "db.service", priority: 6)],
+            to: "system.journal"
+        )
+        _ = try reader.process()
+        try reader.seekToHead()
+        let cursors = try allEntries(reader).map(\.cursor)
+        #expect(try reader.tailCursors() == .init(newest: cursors[2], beforeNewest: cursors[1]))
+
+        try reader.apply(JournalFilter(units: ["api.service"]))
+        #expect(try reader.tailCursors() == .init(newest: cursors[1], beforeNewest: cursors[0]))
+        #expect(only.newest == cursors[0])
+    }
+
     @Test func tailReturnsOnlyEntriesAppendedLater() throws {
         let journal = try JournalExportWriter()
         try journal.write((1...3).map { .init("before \($0)", priority: 3) }, to: "system.journal")

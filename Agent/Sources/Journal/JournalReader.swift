@@ -36,6 +36,20 @@ public final class JournalReader {
         case entryMissing(lostAtMost: UInt64?)
     }
 
+    /// The newest two entries, as ``tailCursors()`` found them.
+    public struct TailCursors: Sendable, Hashable {
+        /// The newest entry.
+        public var newest: String
+        /// The entry just before it in the journal's order, `nil` when there is only one.
+        public var beforeNewest: String?
+
+        /// Creates the pair; ``tailCursors()`` makes them.
+        public init(newest: String, beforeNewest: String?) {
+            self.newest = newest
+            self.beforeNewest = beforeNewest
+        }
+    }
+
     /// What ``wait(timeout:)`` saw happen to the journal.
     public enum Change: Sendable, Hashable {
         /// Nothing changed before the timeout.
@@ -164,6 +178,22 @@ public final class JournalReader {
         if result < 0 {
             throw JournalError(.seekFailed, call: "sd_journal_seek_tail", result: result, advice: Self.damageAdvice)
         }
+    }
+
+    /// The cursors of the newest entry that passes the filter and of the one before it, or `nil` when no entry
+    /// passes. Without a filter, they say where the journal ends.
+    ///
+    /// The reader is left on the entry before the newest, so seek again before calling ``next()``.
+    public func tailCursors() throws -> TailCursors? {
+        currentEntryIsUnread = false
+        let result = sd_journal_seek_tail(handle)
+        if result < 0 {
+            throw JournalError(.seekFailed, call: "sd_journal_seek_tail", result: result, advice: Self.damageAdvice)
+        }
+        guard try stepBack() else { return nil }
+        let newest = try currentCursor()
+        let beforeNewest = try stepBack() ? try currentCursor() : nil
+        return TailCursors(newest: newest, beforeNewest: beforeNewest)
     }
 
     /// Moves to the first entry received at or after a time, in microseconds since 1970-01-01 UTC.
@@ -340,6 +370,15 @@ public final class JournalReader {
         let result = sd_journal_next(handle)
         if result < 0 {
             throw JournalError(.readFailed, call: "sd_journal_next", result: result, advice: Self.damageAdvice)
+        }
+        return result > 0
+    }
+
+    /// One `sd_journal_previous`; true when it moved onto an entry.
+    private func stepBack() throws -> Bool {
+        let result = sd_journal_previous(handle)
+        if result < 0 {
+            throw JournalError(.readFailed, call: "sd_journal_previous", result: result, advice: Self.damageAdvice)
         }
         return result > 0
     }
