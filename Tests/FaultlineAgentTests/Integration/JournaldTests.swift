@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import FaultlineAgent
+
 extension AgentDaemonIntegrationTests {
     /// The journald source on real journal files written by `systemd-journal-remote`.
     @Suite("journald")
@@ -38,6 +40,70 @@ extension AgentDaemonIntegrationTests {
             #expect(cursors.allSatisfy { $0.hasPrefix("s=") && $0.contains("b=\(JournalExportWriter.bootID)") })
             #expect(Set(cursors).count == cursors.count, "an entry was sampled twice")
             #expect(samples.allSatisfy { allErrors.contains($0.text) }, "a sample that is not an error entry")
+        }
+
+        /// The agent on a real `systemd-journald`, written to with `logger`: it ships the errors, its saved cursor
+        /// moves past the info entries the priority match skips, a restart ships exactly what was written while
+        /// it was stopped, and entries a rotation and vacuum removed before it could read them are reported as
+        /// lost in the batches' health.
+        @Test(.enabled(if: RealJournald.isAvailable, "needs root to run systemd-journald"))
+        func followsARealJournaldAcrossRestartsRotationAndVacuum() async throws {
+            let journald = try RealJournald()
+            let workspace = try AgentWorkspace()
+            var configuration = AgentTestConfiguration()
+            configuration.journald = .init(directory: journald.directory, units: [])
+            try journald.log((1...5).map { "payment \($0) declined" }, identifier: "api", priority: 3)
+            try journald.log((1...5).map { "request \($0) served" }, identifier: "api", priority: 6)
+            try await workspace.startAgent(configuration)
+            try await workspace.expectErrorCount(5)
+
+            // Only entries the match skips: the saved cursor still comes to the end of the journal.
+            try journald.log((6...40).map { "request \($0) served" }, identifier: "api", priority: 6)
+            try await workspace.waitUntil("the saved cursor to pass the skipped entries", timeout: .seconds(30)) {
+                guard let saved = try workspace.spool().checkpoints[JournaldSource.checkpointKey] else { return false }
+                return try Self.entries(after: saved, in: journald) <= 1
+            }
+            try await workspace.terminateAgent()
+
+            try journald.log((6...8).map { "payment \($0) declined" }, identifier: "api", priority: 3)
+            try await workspace.restartAgent()
+            try await workspace.expectErrorCount(8)
+            try await workspace.terminateAgent()
+            try workspace.expectConsistentBatches()
+            let saved = try #require(try workspace.spool().checkpoints[JournaldSource.checkpointKey])
+
+            // While it is stopped, unread entries are rotated into archives and vacuumed.
+            try journald.log((9...12).map { "payment \($0) declined" }, identifier: "api", priority: 3)
+            try journald.rotate()
+            try journald.log((13...14).map { "payment \($0) declined" }, identifier: "api", priority: 3)
+            try journald.rotate()
+            let unread = try Self.entries(after: saved, in: journald)
+            try journald.vacuum(keepingFiles: 1)
+            let vacuumed = unread - (try Self.entries(after: nil, in: journald))
+            try journald.log((15...16).map { "payment \($0) declined" }, identifier: "api", priority: 2)
+            try await workspace.restartAgent()
+            try await workspace.expectErrorCount(10)
+            try await workspace.terminateAgent()
+
+            let batches = try workspace.receiver.acceptedBatches()
+            #expect(Set(batches.map(\.batchID)).count == batches.count, "a batch id was accepted twice")
+            #expect(vacuumed >= 6)
+            #expect(batches.map(\.health.linesLost).reduce(0, +) == vacuumed)
+            let samples = batches.flatMap(\.groups).flatMap(\.samples)
+            #expect(Set(samples.compactMap(\.cursor)).count == samples.count, "an entry was sampled twice")
+        }
+
+        /// How many entries the journal holds after `cursor` (all of them for `nil`), read without a filter.
+        private static func entries(after cursor: String?, in journald: RealJournald) throws -> Int {
+            let reader = try JournalReader(directory: journald.directory)
+            if let cursor {
+                _ = try reader.seek(toCursor: cursor)
+            } else {
+                try reader.seekToHead()
+            }
+            var count = 0
+            while try reader.next() != nil { count += 1 }
+            return count
         }
 
         /// The entries numbered `numbers`: errors and critical errors of `api.service`, its info messages, and
