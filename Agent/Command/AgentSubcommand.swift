@@ -1,3 +1,5 @@
+import FaultlineAgent
+
 /// One subcommand of `faultline-agent`: its name, help text, the arguments it accepts, and its work.
 protocol AgentSubcommand {
     /// The word that selects it, such as `scan`.
@@ -20,4 +22,18 @@ protocol AgentSubcommand {
 
     /// Does the work; returns the exit status.
     func run() -> Int32
+}
+
+extension AgentSubcommand {
+    static var flags: Set<String> { [] }
+    static var maximumPositionals: Int { 0 }
+
+    /// The help of `--config`, which `run` and `check-config` share, and of `--help`.
+    static var configurationOptionsHelp: String {
+        """
+          --config <path>         The configuration file (default: \(AgentConfiguration.defaultPath)); it must
+                                  exist when given.
+          -h, --help              Show help information.
+        """
+    }
 }

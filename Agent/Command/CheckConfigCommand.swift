@@ -16,14 +16,10 @@ struct CheckConfigCommand: AgentSubcommand {
         USAGE: faultline-agent \(usage)
 
         OPTIONS:
-          --config <path>         The configuration file (default: \(AgentConfiguration.defaultPath)); it must
-                                  exist when given.
-          -h, --help              Show help information.
+        \(configurationOptionsHelp)
 
         """
-    static let flags: Set<String> = []
     static let options: Set<String> = ["config"]
-    static let maximumPositionals = 0
 
     /// The configuration file given with `--config`.
     let config: String?
