@@ -115,6 +115,11 @@ extension AgentDaemonIntegrationTests {
             try await workspace.waitUntil("the spool to fill", timeout: .seconds(60)) {
                 try workspace.spool().pendingBytes >= maximumBytes
             }
+            // Lines written once the spool is full must wait: the agent may have read everything before it
+            // filled (a fast agent keeps up with the writer), but nothing after.
+            var late = ScriptedLogWriter.Script()
+            late.appendDistinctErrors(500, using: &random)
+            try await workspace.play(late, to: log)
             let size = try Self.fileSize(log)
             // The last line read waits up to the multiline timeout (2 s) for a continuation before the checkpoint
             // moves past it; after that nothing may move while the spool stays full.
@@ -129,7 +134,8 @@ extension AgentDaemonIntegrationTests {
             #expect(stillFull.pendingBytes < 2 * maximumBytes, "the spool grew to \(stillFull.pendingBytes) bytes")
 
             try workspace.receiver.start()
-            try await workspace.expectErrorCount(script.errorEvents.count, timeout: .seconds(120))
+            try await workspace.expectErrorCount(
+                script.errorEvents.count + late.errorEvents.count, timeout: .seconds(120))
             try await workspace.terminateAgent()
             try workspace.expectConsistentBatches()
         }
