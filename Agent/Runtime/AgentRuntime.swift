@@ -109,7 +109,8 @@ public final class AgentRuntime {
 
         var nextFlush = deadline(after: settings.flushInterval)
         var nextWatchdog = notifier.watchdogPingInterval.map { deadline(after: $0) }
-        var moreWaiting = false
+        // Read at once: files and the journal may hold a backlog, which no inotify or journal event announces.
+        var moreWaiting = true
         while true {
             let now = WireTimestamp.now()
             var wait = nextFlush.microseconds - now.microseconds
