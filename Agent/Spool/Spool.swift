@@ -142,7 +142,7 @@ public final class Spool {
         window: Batch.Window, groups: [Batch.Group], health: Batch.Health, sender: Sender,
         checkpoints: [SourceCheckpoint], forgetting: [String] = [], now: WireTimestamp = .now()
     ) throws(SpoolError) -> [Batch] {
-        let chunks = try split(groups)
+        let chunks = split(groups)
         let batches = try perform("commit a batch") {
             try database.transaction {
                 let state = try readState()
@@ -355,7 +355,7 @@ public final class Spool {
 
     /// Splits the groups so that each batch's JSON stays under ``Configuration/maximumBatchBytes``; a heartbeat
     /// (no groups) is one batch with none.
-    private func split(_ groups: [Batch.Group]) throws(SpoolError) -> [[Batch.Group]] {
+    private func split(_ groups: [Batch.Group]) -> [[Batch.Group]] {
         let limit = configuration.maximumBatchBytes
         let sizes = groups.map { $0.jsonBytes().count + 1 }
         // Agent, window and health take well under 1 KiB; host names and boot ids are short.
