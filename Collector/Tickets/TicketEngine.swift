@@ -275,24 +275,8 @@ public struct TicketEngine: IngestTransactionHook {
         var severities: [String: String] = [:]
         for chunk in StatementChunks.of(handled, parametersPerItem: 1) {
             let ids = chunk.map(\.ticket.id)
-            for row in try await database.raw(
-                """
-                SELECT ticket_id, COUNT(*) AS hosts FROM ticket_hosts WHERE ticket_id IN (\(binds: ids))
-                GROUP BY ticket_id
-                """
-            ).all() {
-                hosts[try row.decode(column: "ticket_id", as: Int64.self)] =
-                    Int(try row.decode(column: "hosts", as: Int64.self))
-            }
-            for row in try await database.raw(
-                """
-                SELECT ticket_id, COUNT(*) AS clients FROM ticket_clients WHERE ticket_id IN (\(binds: ids))
-                GROUP BY ticket_id
-                """
-            ).all() {
-                clients[try row.decode(column: "ticket_id", as: Int64.self)] =
-                    Int(try row.decode(column: "clients", as: Int64.self))
-            }
+            try await countRows(per: ids, in: "ticket_hosts", into: &hosts, database: database)
+            try await countRows(per: ids, in: "ticket_clients", into: &clients, database: database)
             // A group's severity is its first fingerprint's: the first row per group in order of arrival.
             for row in try await database.raw(
                 """
@@ -314,6 +298,21 @@ public struct TicketEngine: IngestTransactionHook {
             try await database.raw(
                 "UPDATE tickets SET priority = \(bind: priority.rawValue) WHERE id = \(bind: ticket.id)"
             ).run()
+        }
+    }
+
+    /// Adds to `counts` how many rows of `table` (`ticket_hosts` or `ticket_clients`) each of the tickets has.
+    private func countRows(
+        per tickets: [Int64], in table: StaticString, into counts: inout [Int64: Int], database: any SQLDatabase
+    ) async throws {
+        for row in try await database.raw(
+            """
+            SELECT ticket_id, COUNT(*) AS row_count FROM \(unsafeRaw: table.description)
+            WHERE ticket_id IN (\(binds: tickets)) GROUP BY ticket_id
+            """
+        ).all() {
+            counts[try row.decode(column: "ticket_id", as: Int64.self)] =
+                Int(try row.decode(column: "row_count", as: Int64.self))
         }
     }
 

@@ -33,8 +33,7 @@ public struct ErrorDetector: Sendable {
         }
     }
 
-    /// The level words, upper-cased, in parallel arrays: their lengths, severities and whole bytes.
-    private let levelLengths: [Int]
+    /// The level words, upper-cased, in parallel arrays: their severities and whole bytes.
     private let levelSeverities: [Severity]
     private let levelBytes: [[UInt8]]
     /// An open-addressing table of the level words' keys (see ``key(_:_:_:)``), 0 for an empty slot, with each
@@ -55,7 +54,6 @@ public struct ErrorDetector: Sendable {
     public init(configuration: Configuration = .init()) {
         let words = configuration.levelWords.sorted { $0.key < $1.key }
         levelBytes = words.map { Array($0.key.uppercased().utf8) }
-        levelLengths = levelBytes.map(\.count)
         var slotCount = 16
         while slotCount < 2 * levelBytes.count { slotCount *= 2 }
         levelSlotMask = slotCount - 1
@@ -72,7 +70,7 @@ public struct ErrorDetector: Sendable {
             guard let first = bytes.first, ByteClass.isUpper(first) else { return mask }
             return mask | (1 << UInt32(first - UInt8(ascii: "A")))
         }
-        longestLevelWord = levelLengths.max() ?? 0
+        longestLevelWord = levelBytes.map(\.count).max() ?? 0
         markers = configuration.markers.map { Array($0.utf8) }.filter { !$0.isEmpty }
         markerInitials = markers.reduce((0, 0)) { mask, marker in
             let first = marker[0]
