@@ -12,7 +12,7 @@ import NIOCore
 /// database fails, so that the agent tries again later.
 struct BatchController: Sendable {
     let store: Store
-    let ingestor: BatchIngestor
+    let queue: IngestQueue
     let decoder: BatchDecoder
 
     /// Adds the route to `router`.
@@ -57,7 +57,7 @@ struct BatchController: Sendable {
 
         let outcome: IngestOutcome
         do {
-            outcome = try await ingestor.ingest(batch, from: client, receivedAt: receivedAt)
+            outcome = try await queue.ingest(batch, from: client, receivedAt: receivedAt)
         } catch let rejection as BatchRejection {
             logger.warning("refused a batch", metadata: ["batch.refusal": "\(rejection.message)"])
             throw HTTPError(Self.status(of: rejection), message: rejection.message)

@@ -18,7 +18,7 @@ public enum CollectorApplication {
         metrics.addRoutes(to: router, store: store)
         BatchController(
             store: store,
-            ingestor: BatchIngestor(store: store, hooks: hooks),
+            queue: IngestQueue(ingestor: BatchIngestor(store: store, hooks: hooks)),
             decoder: BatchDecoder(maximumBytes: maximumBatchBytes)
         ).addRoutes(to: router)
         HealthController(store: store).addRoutes(to: router)

@@ -2,32 +2,42 @@ import Crypto
 import FaultlineCore
 import SQLKit
 
-/// Places a batch's fingerprints in groups inside the ingest transaction, and writes the fingerprints, the
-/// groups and the merges that result.
+/// Places the fingerprints of batches stored together in groups inside the ingest transaction, and writes the
+/// fingerprints, the groups and the merges that result.
 ///
 /// The Core ``GroupingStage`` decides; this type gives it the right state. Sources never share a group, so
 /// there is one stage per source identity. How several collectors stay consistent:
 ///
-/// 1. The transaction locks the batch's sources, in sorted order (PostgreSQL: one advisory transaction lock
+/// 1. The transaction locks the batches' sources, in sorted order (PostgreSQL: one advisory transaction lock
 ///    per source; SQLite: `BEGIN IMMEDIATE` already makes writers take turns). Two collectors never group
 ///    the same source at the same time.
 /// 2. Under the lock it reads each source's `grouping_sources.revision`. A stage cached at that revision is
 ///    the database's state; otherwise the stage is rebuilt by replaying the source's fingerprints in order
 ///    of arrival (`fingerprints.id`), those a batch brought together added together, exactly as they were
 ///    added the first time, which gives the same groups and the same survivors.
-/// 3. New fingerprints are added; merges between groups the database already had are recorded
-///    (`group_merges`), absorbed groups point to their survivor, their fingerprints and hourly occurrences
-///    move to it. Groups founded and absorbed within one batch never reach the database.
+/// 3. Each batch's new fingerprints are added, batch after batch; merges between groups the database already
+///    had are recorded (`group_merges`), absorbed groups point to their survivor, their fingerprints and
+///    hourly occurrences move to it. Groups founded and absorbed by batches stored together never reach the
+///    database.
 /// 4. The revision goes up with any new fingerprint; the stage is cached only once the transaction commits.
 struct BatchGrouping {
-    /// The result of placing a batch.
+    /// A batch to place.
+    struct Arrival {
+        var batchID: String
+        var receivedAt: WireTimestamp
+        var reports: [FingerprintReport]
+    }
+
+    /// The result of placing batches.
     struct Placement {
-        /// The group of each fingerprint of the batch, after the batch.
+        /// The batches, each report with the source its fingerprint belongs to.
+        var arrivals: [Arrival] = []
+        /// The group of each fingerprint of the batches, after all of them.
         var groupOf: [Fingerprint: GroupID] = [:]
-        /// Groups the batch created.
+        /// Groups the batches created.
         var newGroups: Set<GroupID> = []
-        /// Merges of groups the database had, as the stage decided them.
-        var merges: [GroupMerge] = []
+        /// Merges of groups the database had, as the stage decided them, by the batch that caused them.
+        var merges: [String: [GroupMerge]] = [:]
         /// The stages to cache once the transaction commits.
         var stagesToCache: [(source: String, revision: Int64, stage: GroupingStage)] = []
     }
@@ -35,18 +45,22 @@ struct BatchGrouping {
     let store: Store
     let database: any SQLDatabase
 
-    /// Places `reports`, of the batch `batchID`, received at `now`.
-    func place(_ reports: [FingerprintReport], batchID: String, now: WireTimestamp) async throws -> Placement {
-        let reports = try await withStoredSources(reports)
-        let sources = Set(reports.map(\.sourceIdentity)).sorted()
+    /// Places the batches' fingerprints, the batches taken in order.
+    func place(_ arrivals: [Arrival]) async throws -> Placement {
+        var placement = Placement()
+        placement.arrivals = try await withStoredSources(arrivals)
+        let sources = Set(placement.arrivals.flatMap { $0.reports.map(\.sourceIdentity) }).sorted()
         try await lock(sources)
         let revisions = try await revisions(of: sources)
-        var placement = Placement()
         var rows = Rows()
         for source in sources {
             try await place(
-                reports.filter { $0.sourceIdentity == source }, of: source, revision: revisions[source] ?? 0,
-                batchID: batchID, now: now, into: &placement, rows: &rows)
+                placement.arrivals.map { arrival in
+                    var arrival = arrival
+                    arrival.reports = arrival.reports.filter { $0.sourceIdentity == source }
+                    return arrival
+                },
+                of: source, revision: revisions[source] ?? 0, into: &placement, rows: &rows)
         }
         // Groups first: a fingerprint refers to its group. New fingerprints are inserted in the order they were
         // added to the stages: `id` is the replay order.
@@ -65,7 +79,10 @@ struct BatchGrouping {
                 """
             ).run()
         }
-        for chunk in StatementChunks.of(rows.fingerprints, parametersPerItem: 11) {
+        let fingerprints = rows.fingerprints.enumerated().sorted {
+            ($0.element.arrival, $0.offset) < ($1.element.arrival, $1.offset)
+        }.map(\.element.row)
+        for chunk in StatementChunks.of(fingerprints, parametersPerItem: 11) {
             try await database.raw(
                 """
                 INSERT INTO fingerprints (fingerprint, algorithm, source_kind, source_identity, template, severity,
@@ -83,11 +100,12 @@ struct BatchGrouping {
         return placement
     }
 
-    /// The `error_groups` and `fingerprints` rows of a batch, written with one statement per table once
-    /// every source is placed (each key occurs once: a fingerprint and a group belong to one source).
+    /// The `error_groups` and `fingerprints` rows of the batches, written with one statement per table once
+    /// every source is placed: one row per key, the batches' counts added up.
     private struct Rows {
         var groups: [SQLQueryString] = []
-        var fingerprints: [SQLQueryString] = []
+        /// Each with the index of the batch that brought it first, for writing them in order of arrival.
+        var fingerprints: [(arrival: Int, row: SQLQueryString)] = []
     }
 
     /// The `grouping_sources.revision` of each source, read under the sources' locks; a source seen for the
@@ -118,25 +136,34 @@ struct BatchGrouping {
         return revisions
     }
 
-    /// The reports, each with the source its fingerprint was first stored under: a fingerprint belongs to
-    /// one source forever, even if an agent later reports it under another name.
-    private func withStoredSources(_ reports: [FingerprintReport]) async throws -> [FingerprintReport] {
-        guard !reports.isEmpty else { return reports }
-        let rows = try await database.raw(
-            """
-            SELECT fingerprint, source_identity FROM fingerprints
-            WHERE fingerprint IN (\(binds: reports.map(\.fingerprint.description)))
-            """
-        ).all()
-        var stored: [String: String] = [:]
-        for row in rows {
-            stored[try row.decode(column: "fingerprint", as: String.self)] =
-                try row.decode(column: "source_identity", as: String.self)
+    /// The batches, each report with the source its fingerprint was first stored under: a fingerprint belongs
+    /// to one source forever, even if an agent later reports it under another name. A new fingerprint belongs
+    /// to the source of its first report.
+    private func withStoredSources(_ arrivals: [Arrival]) async throws -> [Arrival] {
+        var sourceOf: [String: String] = [:]
+        let fingerprints = Array(Set(arrivals.flatMap { $0.reports.map(\.fingerprint.description) }))
+        for chunk in StatementChunks.of(fingerprints, parametersPerItem: 1) {
+            for row in try await database.raw(
+                """
+                SELECT fingerprint, source_identity FROM fingerprints
+                WHERE fingerprint IN (\(binds: Array(chunk)))
+                """
+            ).all() {
+                sourceOf[try row.decode(column: "fingerprint", as: String.self)] =
+                    try row.decode(column: "source_identity", as: String.self)
+            }
         }
-        return reports.map { report in
-            var report = report
-            report.sourceIdentity = stored[report.fingerprint.description] ?? report.sourceIdentity
-            return report
+        return arrivals.map { arrival in
+            var arrival = arrival
+            for index in arrival.reports.indices {
+                let fingerprint = arrival.reports[index].fingerprint.description
+                if let source = sourceOf[fingerprint] {
+                    arrival.reports[index].sourceIdentity = source
+                } else {
+                    sourceOf[fingerprint] = arrival.reports[index].sourceIdentity
+                }
+            }
+            return arrival
         }
     }
 
@@ -154,9 +181,10 @@ struct BatchGrouping {
         return digest.prefix(8).reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 
+    /// Places the reports of `source`, batch after batch, and adds the rows to write to `rows`.
     private func place(
-        _ reports: [FingerprintReport], of source: String, revision: Int64, batchID: String, now: WireTimestamp,
-        into placement: inout Placement, rows: inout Rows
+        _ arrivals: [Arrival], of source: String, revision: Int64, into placement: inout Placement,
+        rows: inout Rows
     ) async throws {
         let cached = store.groupingCache.stage(for: source, revision: revision)
         var stage: GroupingStage
@@ -166,24 +194,44 @@ struct BatchGrouping {
             stage = try await loadStage(of: source)
         }
         let groupsBefore = Set(stage.groupIDs)
-        let newReports = reports.filter { stage.group(of: $0.fingerprint) == nil }
-        let merges = stage.add(
-            newReports.map { GroupingStage.Entry(fingerprint: $0.fingerprint, template: $0.template, source: source) })
-
-        for merge in merges {
-            let absorbed = merge.absorbed.filter(groupsBefore.contains)
-            guard !absorbed.isEmpty else { continue }
-            precondition(groupsBefore.contains(merge.survivor), "a merge's survivor is its oldest group")
-            try await recordMerge(
-                GroupMerge(survivor: merge.survivor, absorbed: absorbed, template: merge.template),
-                batchID: batchID, now: now)
-            placement.merges.append(GroupMerge(survivor: merge.survivor, absorbed: absorbed, template: merge.template))
+        // One row per fingerprint, in order of first report: new fingerprints in the order they are added.
+        var fingerprints: [Fingerprint: (report: FingerprintReport, batchID: String, arrival: Int)] = [:]
+        var fingerprintOrder: [Fingerprint] = []
+        var addedAny = false
+        for (arrivalIndex, arrival) in arrivals.enumerated() where !arrival.reports.isEmpty {
+            let newReports = arrival.reports.filter { stage.group(of: $0.fingerprint) == nil }
+            addedAny = addedAny || !newReports.isEmpty
+            let merges = stage.add(
+                newReports.map {
+                    GroupingStage.Entry(fingerprint: $0.fingerprint, template: $0.template, source: source)
+                })
+            for merge in merges {
+                let absorbed = merge.absorbed.filter(groupsBefore.contains)
+                guard !absorbed.isEmpty else { continue }
+                precondition(groupsBefore.contains(merge.survivor), "a merge's survivor is its oldest group")
+                let recorded = GroupMerge(survivor: merge.survivor, absorbed: absorbed, template: merge.template)
+                try await recordMerge(recorded, batchID: arrival.batchID, now: arrival.receivedAt)
+                placement.merges[arrival.batchID, default: []].append(recorded)
+            }
+            for report in arrival.reports {
+                if var seen = fingerprints[report.fingerprint] {
+                    seen.report.count += report.count
+                    seen.report.firstSeen = min(seen.report.firstSeen, report.firstSeen)
+                    seen.report.lastSeen = max(seen.report.lastSeen, report.lastSeen)
+                    fingerprints[report.fingerprint] = seen
+                } else {
+                    fingerprints[report.fingerprint] = (report, arrival.batchID, arrivalIndex)
+                    fingerprintOrder.append(report.fingerprint)
+                }
+            }
         }
 
+        let now = arrivals.map(\.receivedAt).max()!
         var activity: [GroupID: (count: Int, firstSeen: WireTimestamp, lastSeen: WireTimestamp)] = [:]
-        for report in reports {
-            let group = stage.group(of: report.fingerprint)!
-            placement.groupOf[report.fingerprint] = group
+        for fingerprint in fingerprintOrder {
+            let report = fingerprints[fingerprint]!.report
+            let group = stage.group(of: fingerprint)!
+            placement.groupOf[fingerprint] = group
             if let seen = activity[group] {
                 activity[group] = (
                     seen.count + report.count, min(seen.firstSeen, report.firstSeen),
@@ -204,18 +252,19 @@ struct BatchGrouping {
                     \(bind: Int64(seen.count)), \(bind: now.microseconds))
                 """)
         }
-        for report in reports {
-            rows.fingerprints.append(
+        for fingerprint in fingerprintOrder {
+            let (report, batchID, arrival) = fingerprints[fingerprint]!
+            rows.fingerprints.append((arrival,
                 """
-                (\(bind: report.fingerprint.description), \(bind: Int64(report.algorithm)),
+                (\(bind: fingerprint.description), \(bind: Int64(report.algorithm)),
                     \(bind: report.sourceKind), \(bind: source), \(bind: report.template), \(bind: report.severity),
-                    \(bind: placement.groupOf[report.fingerprint]!.description), \(bind: batchID),
+                    \(bind: placement.groupOf[fingerprint]!.description), \(bind: batchID),
                     \(bind: report.firstSeen.microseconds), \(bind: report.lastSeen.microseconds),
                     \(bind: Int64(report.count)))
-                """)
+                """))
         }
 
-        if !newReports.isEmpty {
+        if addedAny {
             try await database.raw(
                 "UPDATE grouping_sources SET revision = \(bind: revision + 1) WHERE source_identity = \(bind: source)"
             ).run()

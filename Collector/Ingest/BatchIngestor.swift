@@ -3,16 +3,37 @@ import Foundation
 import Logging
 import SQLKit
 
-/// Stores a validated batch in one transaction: the batch id (once), fingerprints and groups (through the
-/// grouping stage, merges recorded), the host's last-seen time and health, hourly occurrence buckets per
-/// group and host, the samples, and then whatever the hooks (the ticket engine) decide.
+/// A batch as the collector received it, waiting to be stored.
+public struct PendingBatch: Sendable {
+    /// The validated batch.
+    public var batch: Batch
+    /// The client whose token sent it.
+    public var client: AuthenticatedClient
+    /// When the collector received it.
+    public var receivedAt: WireTimestamp
+
+    /// Creates a pending batch.
+    public init(_ batch: Batch, from client: AuthenticatedClient, receivedAt: WireTimestamp) {
+        self.batch = batch
+        self.client = client
+        self.receivedAt = receivedAt
+    }
+}
+
+/// Stores validated batches, several at a time, in one transaction: the batch ids (once), fingerprints and
+/// groups (through the grouping stage, merges recorded), the hosts' last-seen times and health, hourly
+/// occurrence buckets per group and host, the samples, and then whatever the hooks (the ticket engine) decide.
+///
+/// Batches stored together give the same state as the same batches stored one after the other, in order:
+/// each table is written with one multi-row statement for all of them, rows of the same key added up first
+/// (counts summed, first/last seen widened, the newest window's health kept, the newest samples kept).
 ///
 /// The same `batch_id` a second time changes nothing and reports ``IngestOutcome/duplicate``: the batch
 /// row's primary key decides, so two collectors receiving the same retry at once still count it once.
 public struct BatchIngestor: Sendable {
     /// Where batches go.
     public let store: Store
-    /// Run inside the transaction, after the batch is written, in order.
+    /// Run inside the transaction, after the batches are written, in order.
     public let hooks: [any IngestTransactionHook]
     /// The newest samples kept per fingerprint; older ones are deleted.
     public let samplesPerFingerprint: Int
@@ -31,112 +52,240 @@ public struct BatchIngestor: Sendable {
     public func ingest(
         _ batch: Batch, from client: AuthenticatedClient, receivedAt: WireTimestamp
     ) async throws -> IngestOutcome {
-        let reports = FingerprintReport.reports(in: batch)
-        let (outcome, stages) = try await store.withTransaction { database in
-            guard try await recordBatch(batch, reports: reports, client: client, receivedAt: receivedAt, in: database)
-            else {
-                return (IngestOutcome.duplicate, [(source: String, revision: Int64, stage: GroupingStage)]())
+        try await ingest([PendingBatch(batch, from: client, receivedAt: receivedAt)])[0].get()
+    }
+
+    /// Stores `pending` in one transaction, in order, and gives each batch's outcome in the same order.
+    ///
+    /// A batch whose id was stored for another client gets its ``BatchRejection`` and changes nothing; the
+    /// others are stored. A database error (or a hook's) rolls all of them back and is thrown.
+    public func ingest(_ pending: [PendingBatch]) async throws -> [Result<IngestOutcome, BatchRejection>] {
+        guard !pending.isEmpty else { return [] }
+        let (outcomes, stages) = try await store.withTransaction { database in
+            var outcomes = try await recordBatches(pending, in: database)
+            let stored = pending.indices.filter { outcomes[$0] == nil }
+            guard !stored.isEmpty else {
+                return (outcomes, [(source: String, revision: Int64, stage: GroupingStage)]())
             }
-            let placement = try await BatchGrouping(store: store, database: database)
-                .place(reports, batchID: batch.batchID, now: receivedAt)
-            let hostID = try await recordHost(batch, client: client, receivedAt: receivedAt, in: database)
-            try await addOccurrences(reports, placement: placement, hostID: hostID, in: database)
-            try await addSamples(reports, hostID: hostID, batchID: batch.batchID, in: database)
-            let ingested = IngestedBatch(
-                batchID: batch.batchID, client: client, hostID: hostID, hostName: batch.agent.host,
-                receivedAt: receivedAt, groups: Self.activity(reports, placement: placement), merges: placement.merges)
+            let arrivals = stored.map { index in
+                BatchGrouping.Arrival(
+                    batchID: pending[index].batch.batchID, receivedAt: pending[index].receivedAt,
+                    reports: FingerprintReport.reports(in: pending[index].batch))
+            }
+            let placement = try await BatchGrouping(store: store, database: database).place(arrivals)
+            let hostIDs = try await recordHosts(stored.map { pending[$0] }, in: database)
+            var ingested: [IngestedBatch] = []
+            for (index, arrival) in zip(stored, placement.arrivals) {
+                let batch = pending[index]
+                let hostID = hostIDs[HostKey(batch)]!
+                ingested.append(
+                    IngestedBatch(
+                        batchID: batch.batch.batchID, client: batch.client, hostID: hostID,
+                        hostName: batch.batch.agent.host, receivedAt: batch.receivedAt,
+                        groups: Self.activity(arrival.reports, placement: placement),
+                        merges: placement.merges[batch.batch.batchID] ?? []))
+            }
+            let reports = placement.arrivals.map(\.reports)
+            try await addOccurrences(
+                zip(reports, ingested.map(\.hostID)).map { $0 }, placement: placement, in: database)
+            try await addSamples(
+                zip(reports, ingested).map { ($0, $1.hostID, $1.batchID) }, in: database)
             for hook in hooks {
-                try await hook.batchStored(ingested, in: database, engine: store.engine)
+                try await hook.batchesStored(ingested, in: database, engine: store.engine)
             }
-            return (IngestOutcome.stored(ingested), placement.stagesToCache)
+            for (index, batch) in zip(stored, ingested) {
+                outcomes[index] = .success(.stored(batch))
+            }
+            return (outcomes, placement.stagesToCache)
         }
         for (source, revision, stage) in stages {
             store.groupingCache.store(stage, for: source, revision: revision)
         }
-        return outcome
+        return outcomes.map { $0! }
     }
 
-    /// Inserts the batch row; `false` when the batch id is there already.
-    private func recordBatch(
-        _ batch: Batch, reports: [FingerprintReport], client: AuthenticatedClient, receivedAt: WireTimestamp,
-        in database: any SQLDatabase
-    ) async throws -> Bool {
-        let occurrences = reports.reduce(0) { $0 + $1.count }
-        let inserted = try await database.raw(
-            """
-            INSERT INTO batches (batch_id, client_id, host_name, received_at, window_start, window_end,
-                group_count, occurrence_count)
-            VALUES (\(bind: batch.batchID), \(bind: client.id), \(bind: batch.agent.host),
-                \(bind: receivedAt.microseconds), \(bind: batch.window.start.microseconds),
-                \(bind: batch.window.end.microseconds), \(bind: Int64(reports.count)), \(bind: Int64(occurrences)))
-            ON CONFLICT (batch_id) DO NOTHING
-            RETURNING batch_id
-            """
-        ).first()
-        if inserted != nil { return true }
-        let owner = try await database.raw("SELECT client_id FROM batches WHERE batch_id = \(bind: batch.batchID)")
-            .first()?.decode(column: "client_id", as: Int64.self)
-        if let owner, owner != client.id {
-            throw BatchRejection(
-                .foreignBatch, "batch_id: \"\(batch.batchID)\" was stored for another client; agent ids must be unique")
+    /// Inserts the batch rows. The outcome of each batch that must not be stored: duplicate (its id was
+    /// stored before, or comes earlier in `pending`, for the same client) or refused (for another client);
+    /// `nil` for the batches to store.
+    private func recordBatches(
+        _ pending: [PendingBatch], in database: any SQLDatabase
+    ) async throws -> [Result<IngestOutcome, BatchRejection>?] {
+        var outcomes = [Result<IngestOutcome, BatchRejection>?](repeating: nil, count: pending.count)
+        var firstIndex: [String: Int] = [:]
+        for (index, batch) in pending.enumerated() {
+            if let first = firstIndex[batch.batch.batchID] {
+                outcomes[index] = Self.repeated(batch, ownerID: pending[first].client.id)
+            } else {
+                firstIndex[batch.batch.batchID] = index
+            }
         }
-        return false
+        let rows = pending.indices.filter { outcomes[$0] == nil }.map { index -> SQLQueryString in
+            let batch = pending[index]
+            let occurrences = batch.batch.groups.reduce(0) { $0 + $1.count }
+            let fingerprints = Set(batch.batch.groups.map(\.fingerprint)).count
+            return """
+                (\(bind: batch.batch.batchID), \(bind: batch.client.id), \(bind: batch.batch.agent.host),
+                    \(bind: batch.receivedAt.microseconds), \(bind: batch.batch.window.start.microseconds),
+                    \(bind: batch.batch.window.end.microseconds), \(bind: Int64(fingerprints)),
+                    \(bind: Int64(occurrences)))
+                """
+        }
+        var inserted: Set<String> = []
+        for chunk in StatementChunks.of(rows, parametersPerItem: 8) {
+            for row in try await database.raw(
+                """
+                INSERT INTO batches (batch_id, client_id, host_name, received_at, window_start, window_end,
+                    group_count, occurrence_count)
+                VALUES \(chunk.joined(separator: ", "))
+                ON CONFLICT (batch_id) DO NOTHING
+                RETURNING batch_id
+                """
+            ).all() {
+                inserted.insert(try row.decode(column: "batch_id", as: String.self))
+            }
+        }
+        let before = firstIndex.filter { !inserted.contains($0.key) }
+        guard !before.isEmpty else { return outcomes }
+        var owners: [String: Int64] = [:]
+        for chunk in StatementChunks.of(Array(before.keys), parametersPerItem: 1) {
+            for row in try await database.raw(
+                "SELECT batch_id, client_id FROM batches WHERE batch_id IN (\(binds: Array(chunk)))"
+            ).all() {
+                owners[try row.decode(column: "batch_id", as: String.self)] =
+                    try row.decode(column: "client_id", as: Int64.self)
+            }
+        }
+        for (batchID, index) in before {
+            outcomes[index] = Self.repeated(pending[index], ownerID: owners[batchID])
+        }
+        return outcomes
     }
 
-    /// Creates or updates the host: last seen now; health, agent version and boot id from the newest window.
-    private func recordHost(
-        _ batch: Batch, client: AuthenticatedClient, receivedAt: WireTimestamp, in database: any SQLDatabase
-    ) async throws -> Int64 {
+    /// The outcome of a batch whose id was stored before for client `ownerID`.
+    private static func repeated(_ batch: PendingBatch, ownerID: Int64?) -> Result<IngestOutcome, BatchRejection> {
+        guard let ownerID, ownerID != batch.client.id else { return .success(.duplicate) }
+        return .failure(
+            BatchRejection(
+                .foreignBatch,
+                "batch_id: \"\(batch.batch.batchID)\" was stored for another client; agent ids must be unique"))
+    }
+
+    /// A host: a client's machine of that name.
+    private struct HostKey: Hashable {
+        var clientID: Int64
+        var name: String
+
+        init(clientID: Int64, name: String) {
+            self.clientID = clientID
+            self.name = name
+        }
+
+        init(_ batch: PendingBatch) {
+            self.init(clientID: batch.client.id, name: batch.batch.agent.host)
+        }
+    }
+
+    /// Creates or updates the batches' hosts: last seen at the latest arrival; health, agent version and boot
+    /// id from the newest window; lost lines added up. Gives each host's id.
+    private func recordHosts(_ batches: [PendingBatch], in database: any SQLDatabase) async throws -> [HostKey: Int64] {
+        struct Host {
+            var newest: PendingBatch
+            var firstSeen: WireTimestamp
+            var lastSeen: WireTimestamp
+            var linesLost: Int
+        }
+        var hosts: [HostKey: Host] = [:]
+        var order: [HostKey] = []
+        for batch in batches {
+            let key = HostKey(batch)
+            guard var host = hosts[key] else {
+                hosts[key] = Host(
+                    newest: batch, firstSeen: batch.receivedAt, lastSeen: batch.receivedAt,
+                    linesLost: batch.batch.health.linesLost)
+                order.append(key)
+                continue
+            }
+            // The later of equal windows wins, as it would stored one after the other.
+            if batch.batch.window.end >= host.newest.batch.window.end { host.newest = batch }
+            host.firstSeen = min(host.firstSeen, batch.receivedAt)
+            host.lastSeen = max(host.lastSeen, batch.receivedAt)
+            host.linesLost += batch.batch.health.linesLost
+            hosts[key] = host
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let health = String(decoding: try encoder.encode(batch.health), as: UTF8.self)
-        let row = try await database.raw(
-            """
-            INSERT INTO hosts (client_id, name, agent_id, agent_version, boot_id, first_seen, last_seen, health,
-                health_window_end, lines_lost_total)
-            VALUES (\(bind: client.id), \(bind: batch.agent.host), \(bind: batch.agent.id),
-                \(bind: batch.agent.version),
-                \(bind: batch.agent.bootID), \(bind: receivedAt.microseconds), \(bind: receivedAt.microseconds),
-                \(bind: health), \(bind: batch.window.end.microseconds), \(bind: Int64(batch.health.linesLost)))
-            ON CONFLICT (client_id, name) DO UPDATE SET
-                last_seen = CASE WHEN excluded.last_seen > hosts.last_seen
-                    THEN excluded.last_seen ELSE hosts.last_seen END,
-                agent_id = CASE WHEN excluded.health_window_end >= hosts.health_window_end
-                    THEN excluded.agent_id ELSE hosts.agent_id END,
-                agent_version = CASE WHEN excluded.health_window_end >= hosts.health_window_end
-                    THEN excluded.agent_version ELSE hosts.agent_version END,
-                boot_id = CASE WHEN excluded.health_window_end >= hosts.health_window_end
-                    THEN excluded.boot_id ELSE hosts.boot_id END,
-                health = CASE WHEN excluded.health_window_end >= hosts.health_window_end
-                    THEN excluded.health ELSE hosts.health END,
-                health_window_end = CASE WHEN excluded.health_window_end >= hosts.health_window_end
-                    THEN excluded.health_window_end ELSE hosts.health_window_end END,
-                lines_lost_total = hosts.lines_lost_total + excluded.lines_lost_total
-            RETURNING id
-            """
-        ).first()
-        return try row!.decode(column: "id", as: Int64.self)
+        var rows: [SQLQueryString] = []
+        for key in order {
+            let host = hosts[key]!
+            let batch = host.newest.batch
+            let health = String(decoding: try encoder.encode(batch.health), as: UTF8.self)
+            rows.append(
+                """
+                (\(bind: key.clientID), \(bind: key.name), \(bind: batch.agent.id), \(bind: batch.agent.version),
+                    \(bind: batch.agent.bootID), \(bind: host.firstSeen.microseconds),
+                    \(bind: host.lastSeen.microseconds), \(bind: health), \(bind: batch.window.end.microseconds),
+                    \(bind: Int64(host.linesLost)))
+                """)
+        }
+        var ids: [HostKey: Int64] = [:]
+        for chunk in StatementChunks.of(rows, parametersPerItem: 10) {
+            for row in try await database.raw(
+                """
+                INSERT INTO hosts (client_id, name, agent_id, agent_version, boot_id, first_seen, last_seen, health,
+                    health_window_end, lines_lost_total)
+                VALUES \(chunk.joined(separator: ", "))
+                ON CONFLICT (client_id, name) DO UPDATE SET
+                    last_seen = CASE WHEN excluded.last_seen > hosts.last_seen
+                        THEN excluded.last_seen ELSE hosts.last_seen END,
+                    agent_id = CASE WHEN excluded.health_window_end >= hosts.health_window_end
+                        THEN excluded.agent_id ELSE hosts.agent_id END,
+                    agent_version = CASE WHEN excluded.health_window_end >= hosts.health_window_end
+                        THEN excluded.agent_version ELSE hosts.agent_version END,
+                    boot_id = CASE WHEN excluded.health_window_end >= hosts.health_window_end
+                        THEN excluded.boot_id ELSE hosts.boot_id END,
+                    health = CASE WHEN excluded.health_window_end >= hosts.health_window_end
+                        THEN excluded.health ELSE hosts.health END,
+                    health_window_end = CASE WHEN excluded.health_window_end >= hosts.health_window_end
+                        THEN excluded.health_window_end ELSE hosts.health_window_end END,
+                    lines_lost_total = hosts.lines_lost_total + excluded.lines_lost_total
+                RETURNING id, client_id, name
+                """
+            ).all() {
+                let key = HostKey(
+                    clientID: try row.decode(column: "client_id", as: Int64.self),
+                    name: try row.decode(column: "name", as: String.self))
+                ids[key] = try row.decode(column: "id", as: Int64.self)
+            }
+        }
+        return ids
     }
 
-    /// Adds each group's count to the bucket of the hour of its last occurrence in the batch, for this host.
+    /// Adds each group's count to the bucket of the hour of its last occurrence in each batch, for the batch's
+    /// host: one row per bucket, whichever batches it comes from.
     private func addOccurrences(
-        _ reports: [FingerprintReport], placement: BatchGrouping.Placement, hostID: Int64, in database: any SQLDatabase
+        _ batches: [(reports: [FingerprintReport], hostID: Int64)], placement: BatchGrouping.Placement,
+        in database: any SQLDatabase
     ) async throws {
         struct Bucket: Hashable, Comparable {
             var group: GroupID
+            var hostID: Int64
             var hourStart: Int64
-            static func < (lhs: Bucket, rhs: Bucket) -> Bool { (lhs.group, lhs.hourStart) < (rhs.group, rhs.hourStart) }
+            static func < (lhs: Bucket, rhs: Bucket) -> Bool {
+                (lhs.group, lhs.hostID, lhs.hourStart) < (rhs.group, rhs.hostID, rhs.hourStart)
+            }
         }
         var counts: [Bucket: Int] = [:]
-        for report in reports {
-            let bucket = Bucket(
-                group: placement.groupOf[report.fingerprint]!, hourStart: Self.hourStart(report.lastSeen))
-            counts[bucket, default: 0] += report.count
+        for (reports, hostID) in batches {
+            for report in reports {
+                let bucket = Bucket(
+                    group: placement.groupOf[report.fingerprint]!, hostID: hostID,
+                    hourStart: Self.hourStart(report.lastSeen))
+                counts[bucket, default: 0] += report.count
+            }
         }
-        guard !counts.isEmpty else { return }
-        // One statement for every bucket: a batch's buckets are distinct, so no row is upserted twice.
+        // Sorted, so that two collectors writing the same buckets take their row locks in the same order.
         let rows = counts.sorted(by: { $0.key < $1.key }).map { bucket, count -> SQLQueryString in
-            "(\(bind: bucket.group.description), \(bind: hostID), \(bind: bucket.hourStart), \(bind: Int64(count)))"
+            "(\(bind: bucket.group.description), \(bind: bucket.hostID), \(bind: bucket.hourStart), \(bind: Int64(count)))"
         }
         for chunk in StatementChunks.of(rows, parametersPerItem: 4) {
             try await database.raw(
@@ -151,21 +300,40 @@ public struct BatchIngestor: Sendable {
 
     /// Stores the samples and keeps only the newest ``samplesPerFingerprint`` of each fingerprint.
     ///
-    /// Two statements whatever the batch holds: one insert of every sample, then one delete of the samples
-    /// of the batch's fingerprints that are no longer among their newest.
+    /// Of the samples that arrive together only the newest ``samplesPerFingerprint`` per fingerprint are
+    /// inserted (the others would be deleted at once); then one delete removes the samples of these
+    /// fingerprints that are no longer among their newest.
     private func addSamples(
-        _ reports: [FingerprintReport], hostID: Int64, batchID: String, in database: any SQLDatabase
+        _ batches: [(reports: [FingerprintReport], hostID: Int64, batchID: String)], in database: any SQLDatabase
     ) async throws {
+        struct Sample {
+            var sample: Batch.Sample
+            var hostID: Int64
+            var batchID: String
+        }
+        var newest: [Fingerprint: [Sample]] = [:]
+        var order: [Fingerprint] = []
+        for (reports, hostID, batchID) in batches {
+            for report in reports where !report.samples.isEmpty {
+                if newest[report.fingerprint] == nil { order.append(report.fingerprint) }
+                newest[report.fingerprint, default: []].append(
+                    contentsOf: report.samples.suffix(samplesPerFingerprint).map {
+                        Sample(sample: $0, hostID: hostID, batchID: batchID)
+                    })
+                if newest[report.fingerprint]!.count > 2 * samplesPerFingerprint {
+                    newest[report.fingerprint]!.removeFirst(newest[report.fingerprint]!.count - samplesPerFingerprint)
+                }
+            }
+        }
+        // Each fingerprint's samples in order of arrival: `id` order is what "newest" means.
         var rows: [SQLQueryString] = []
-        var fingerprints: [String] = []
-        for report in reports where !report.samples.isEmpty {
-            let fingerprint = report.fingerprint.description
-            fingerprints.append(fingerprint)
-            for sample in report.samples.suffix(samplesPerFingerprint) {
+        for fingerprint in order {
+            for sample in newest[fingerprint]!.suffix(samplesPerFingerprint) {
                 rows.append(
                     """
-                    (\(bind: fingerprint), \(bind: hostID), \(bind: sample.time.microseconds), \(bind: sample.text),
-                        \(bind: sample.cursor), \(bind: sample.position), \(bind: batchID))
+                    (\(bind: fingerprint.description), \(bind: sample.hostID), \(bind: sample.sample.time.microseconds),
+                        \(bind: sample.sample.text), \(bind: sample.sample.cursor), \(bind: sample.sample.position),
+                        \(bind: sample.batchID))
                     """)
             }
         }
@@ -177,7 +345,7 @@ public struct BatchIngestor: Sendable {
                 """
             ).run()
         }
-        for chunk in StatementChunks.of(fingerprints, parametersPerItem: 1) {
+        for chunk in StatementChunks.of(order.map(\.description), parametersPerItem: 1) {
             try await database.raw(
                 """
                 DELETE FROM samples WHERE id IN (

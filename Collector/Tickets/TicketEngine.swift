@@ -26,39 +26,47 @@ public struct TicketEngine: IngestTransactionHook {
         self.logger = logger
     }
 
-    /// Acts on the groups and merges of `batch`.
+    /// Acts on the groups and merges of `batches`.
     ///
-    /// The groups that have a ticket (all of them once a fleet's errors are known) are handled together, with
-    /// a few statements for the whole batch rather than a few per group; the others go through the threshold
-    /// one by one, and those whose ticket opens join the rest.
-    public func batchStored(_ batch: IngestedBatch, in database: any SQLDatabase, engine: DatabaseEngine) async throws {
-        let now = batch.receivedAt
-        for merge in batch.merges {
-            try await closeMergedTickets(merge, now: now, in: database)
-        }
-        var tickets = try await currentTickets(of: batch.groups.map(\.group.description), in: database, engine: engine)
-        var opened: Set<Int64> = []
-        for activity in batch.groups where tickets[activity.group.description] == nil {
-            guard try await thresholdReached(activity, now: now, in: database) else { continue }
-            let group = activity.group.description
-            let won = try await openTicket(for: activity, now: now, in: database)
-            if let ticket = try await currentTickets(of: [group], in: database, engine: engine)[group] {
-                tickets[group] = ticket
-                if won { opened.insert(ticket.id) }
+    /// The batches' activity is added up per group first. The groups that have a ticket (all of them once a
+    /// fleet's errors are known) are handled together, with a few statements for all the batches rather than
+    /// a few per group and batch; the others go through the threshold one by one, and those whose ticket opens
+    /// join the rest. The ticket opens for the client of the first batch that brought the group; the other
+    /// clients new to a ticket are told it affects them too.
+    public func batchesStored(
+        _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine
+    ) async throws {
+        guard let now = batches.map(\.receivedAt).max() else { return }
+        for batch in batches {
+            for merge in batch.merges {
+                try await closeMergedTickets(merge, now: batch.receivedAt, in: database)
             }
         }
-        let handled = batch.groups.compactMap { activity in
-            tickets[activity.group.description].map { (activity: activity, ticket: $0) }
+        let totals = GroupTotals.of(batches)
+        var tickets = try await currentTickets(of: totals.map(\.activity.group.description), in: database, engine: engine)
+        var opened: [Int64: AuthenticatedClient] = [:]
+        for group in totals where tickets[group.activity.group.description] == nil {
+            guard try await thresholdReached(group.activity, now: now, in: database) else { continue }
+            let id = group.activity.group.description
+            let won = try await openTicket(for: group.activity, now: now, in: database)
+            if let ticket = try await currentTickets(of: [id], in: database, engine: engine)[id] {
+                tickets[id] = ticket
+                if won { opened[ticket.id] = group.clients[0] }
+            }
+        }
+        let handled = totals.compactMap { group in
+            tickets[group.activity.group.description].map { (totals: group, ticket: $0) }
         }
         guard !handled.isEmpty else { return }
-        let newClients = try await recordActivity(handled, of: batch, now: now, in: database)
+        let newClients = try await recordActivity(handled, now: now, in: database)
 
-        for (activity, ticket) in handled {
+        for (group, ticket) in handled {
             let metadata: Logger.Metadata = [
-                "faultline.ticket": "\(ticket.id)", "faultline.group": "\(activity.group)",
+                "faultline.ticket": "\(ticket.id)", "faultline.group": "\(group.activity.group)",
             ]
-            if ticket.status == .fixed, let fixedAt = ticket.fixedAt, activity.lastSeen.microseconds > fixedAt,
-                try await reopen(ticketID: ticket.id, occurrence: activity.lastSeen, now: now, in: database)
+            if ticket.status == .fixed, let fixedAt = ticket.fixedAt,
+                group.activity.lastSeen.microseconds > fixedAt,
+                try await reopen(ticketID: ticket.id, occurrence: group.activity.lastSeen, now: now, in: database)
             {
                 logger.notice("an occurrence newer than the fix reopened a ticket", metadata: metadata)
                 for client in try await affectedClients(of: ticket.id, in: database) {
@@ -66,15 +74,22 @@ public struct TicketEngine: IngestTransactionHook {
                         .reopened, ticketID: ticket.id, clientID: client, actor: TicketActor.engine, now: now,
                         in: database)
                 }
-            } else if opened.contains(ticket.id) {
+                continue
+            }
+            let opener = opened[ticket.id]
+            if let opener {
                 logger.notice(
-                    "opened a ticket", metadata: metadata.merging(["faultline.client": "\(batch.client.name)"]) { $1 })
+                    "opened a ticket", metadata: metadata.merging(["faultline.client": "\(opener.name)"]) { $1 })
                 try await outbox.queue(
-                    .opened, ticketID: ticket.id, clientID: batch.client.id, actor: TicketActor.engine, now: now,
+                    .opened, ticketID: ticket.id, clientID: opener.id, actor: TicketActor.engine, now: now,
                     in: database)
-            } else if newClients.contains(ticket.id) && ticket.status != .closed {
+            }
+            guard ticket.status != .closed else { continue }
+            for client in group.clients
+            where client.id != opener?.id && newClients.contains(TicketClient(ticketID: ticket.id, clientID: client.id))
+            {
                 try await outbox.queue(
-                    .affected, ticketID: ticket.id, clientID: batch.client.id, actor: TicketActor.engine, now: now,
+                    .affected, ticketID: ticket.id, clientID: client.id, actor: TicketActor.engine, now: now,
                     in: database)
             }
         }
@@ -88,15 +103,64 @@ public struct TicketEngine: IngestTransactionHook {
         var priority: TicketPriority
     }
 
-    /// Adds the batch's occurrences to each ticket, its host to the ticket's hosts and its client to the
-    /// ticket's clients, one statement per table; returns the tickets the client is new to.
+    private struct TicketClient: Hashable {
+        var ticketID: Int64
+        var clientID: Int64
+    }
+
+    /// What the batches stored together brought to one group.
+    private struct GroupTotals {
+        /// All the batches' occurrences of the group together.
+        var activity: IngestedBatch.GroupActivity
+        /// The most occurrences one batch brought: the rate that priorities look at.
+        var largestBatchCount: Int
+        /// Each host's first and last occurrence, by host id.
+        var hosts: [Int64: (firstSeen: WireTimestamp, lastSeen: WireTimestamp)]
+        /// The clients, in order of their first batch.
+        var clients: [AuthenticatedClient]
+
+        /// The totals of each group of `batches`, in order of first appearance (tickets open in that order).
+        static func of(_ batches: [IngestedBatch]) -> [GroupTotals] {
+            var totals: [GroupID: GroupTotals] = [:]
+            var order: [GroupID] = []
+            for batch in batches {
+                for activity in batch.groups {
+                    guard var group = totals[activity.group] else {
+                        order.append(activity.group)
+                        totals[activity.group] = GroupTotals(
+                            activity: activity, largestBatchCount: activity.count,
+                            hosts: [batch.hostID: (activity.firstSeen, activity.lastSeen)], clients: [batch.client])
+                        continue
+                    }
+                    group.activity.count += activity.count
+                    group.activity.firstSeen = min(group.activity.firstSeen, activity.firstSeen)
+                    group.activity.lastSeen = max(group.activity.lastSeen, activity.lastSeen)
+                    group.activity.isNew = group.activity.isNew || activity.isNew
+                    group.largestBatchCount = max(group.largestBatchCount, activity.count)
+                    let seen = group.hosts[batch.hostID]
+                    group.hosts[batch.hostID] = (
+                        min(seen?.firstSeen ?? activity.firstSeen, activity.firstSeen),
+                        max(seen?.lastSeen ?? activity.lastSeen, activity.lastSeen)
+                    )
+                    if !group.clients.contains(batch.client) { group.clients.append(batch.client) }
+                    totals[activity.group] = group
+                }
+            }
+            return order.map { totals[$0]! }
+        }
+    }
+
+    /// Adds the batches' occurrences to each ticket, their hosts to the ticket's hosts and their clients to the
+    /// ticket's clients, one statement per table; returns the ticket-client pairs that are new.
     private func recordActivity(
-        _ handled: [(activity: IngestedBatch.GroupActivity, ticket: CurrentTicket)], of batch: IngestedBatch,
-        now: WireTimestamp, in database: any SQLDatabase
-    ) async throws -> Set<Int64> {
+        _ handled: [(totals: GroupTotals, ticket: CurrentTicket)], now: WireTimestamp, in database: any SQLDatabase
+    ) async throws -> Set<TicketClient> {
         for chunk in StatementChunks.of(handled, parametersPerItem: 3) {
-            let values = chunk.map { activity, ticket -> SQLQueryString in
-                "(\(bind: ticket.id), \(bind: activity.lastSeen.microseconds), \(bind: Int64(activity.count)))"
+            let values = chunk.map { group, ticket -> SQLQueryString in
+                """
+                (\(bind: ticket.id), \(bind: group.activity.lastSeen.microseconds),
+                    \(bind: Int64(group.activity.count)))
+                """
             }
             try await database.raw(
                 """
@@ -110,37 +174,46 @@ public struct TicketEngine: IngestTransactionHook {
                 """
             ).run()
         }
-        for chunk in StatementChunks.of(handled, parametersPerItem: 4) {
-            let rows = chunk.map { activity, ticket -> SQLQueryString in
-                """
-                (\(bind: ticket.id), \(bind: batch.hostID), \(bind: activity.firstSeen.microseconds),
-                    \(bind: activity.lastSeen.microseconds))
-                """
+        var hostRows: [SQLQueryString] = []
+        var clientRows: [SQLQueryString] = []
+        // In order of ticket, so that two collectors take the rows' locks in the same order.
+        for (group, ticket) in handled.sorted(by: { $0.ticket.id < $1.ticket.id }) {
+            for (host, seen) in group.hosts.sorted(by: { $0.key < $1.key }) {
+                hostRows.append(
+                    """
+                    (\(bind: ticket.id), \(bind: host), \(bind: seen.firstSeen.microseconds),
+                        \(bind: seen.lastSeen.microseconds))
+                    """)
             }
+            for client in group.clients {
+                clientRows.append("(\(bind: ticket.id), \(bind: client.id), \(bind: now.microseconds))")
+            }
+        }
+        for chunk in StatementChunks.of(hostRows, parametersPerItem: 4) {
             try await database.raw(
                 """
                 INSERT INTO ticket_hosts (ticket_id, host_id, first_seen, last_seen)
-                VALUES \(rows.joined(separator: ", "))
+                VALUES \(chunk.joined(separator: ", "))
                 ON CONFLICT (ticket_id, host_id) DO UPDATE SET last_seen = CASE
                     WHEN excluded.last_seen > ticket_hosts.last_seen THEN excluded.last_seen
                     ELSE ticket_hosts.last_seen END
                 """
             ).run()
         }
-        var newClients: Set<Int64> = []
-        for chunk in StatementChunks.of(handled, parametersPerItem: 3) {
-            let rows = chunk.map { _, ticket -> SQLQueryString in
-                "(\(bind: ticket.id), \(bind: batch.client.id), \(bind: now.microseconds))"
-            }
+        var newClients: Set<TicketClient> = []
+        for chunk in StatementChunks.of(clientRows, parametersPerItem: 3) {
             for row in try await database.raw(
                 """
                 INSERT INTO ticket_clients (ticket_id, client_id, first_seen)
-                VALUES \(rows.joined(separator: ", "))
+                VALUES \(chunk.joined(separator: ", "))
                 ON CONFLICT (ticket_id, client_id) DO NOTHING
-                RETURNING ticket_id
+                RETURNING ticket_id, client_id
                 """
             ).all() {
-                newClients.insert(try row.decode(column: "ticket_id", as: Int64.self))
+                newClients.insert(
+                    TicketClient(
+                        ticketID: try row.decode(column: "ticket_id", as: Int64.self),
+                        clientID: try row.decode(column: "client_id", as: Int64.self)))
             }
         }
         return newClients
@@ -266,10 +339,12 @@ public struct TicketEngine: IngestTransactionHook {
         return true
     }
 
-    /// Recomputes each ticket's priority from its spread and this batch's count; keeps the higher one.
+    /// Recomputes each ticket's priority from its spread and the largest count one batch brought; keeps the
+    /// higher one. Tickets already `urgent` cannot go higher and are not counted.
     private func raisePriorities(
-        _ handled: [(activity: IngestedBatch.GroupActivity, ticket: CurrentTicket)], in database: any SQLDatabase
+        _ handled: [(totals: GroupTotals, ticket: CurrentTicket)], in database: any SQLDatabase
     ) async throws {
+        let handled = handled.filter { $0.ticket.priority != .urgent }
         var hosts: [Int64: Int] = [:]
         var clients: [Int64: Int] = [:]
         var severities: [String: String] = [:]
@@ -281,7 +356,7 @@ public struct TicketEngine: IngestTransactionHook {
             for row in try await database.raw(
                 """
                 SELECT group_id, severity FROM fingerprints
-                WHERE group_id IN (\(binds: chunk.map(\.activity.group.description))) ORDER BY id
+                WHERE group_id IN (\(binds: chunk.map(\.totals.activity.group.description))) ORDER BY id
                 """
             ).all() {
                 let group = try row.decode(column: "group_id", as: String.self)
@@ -290,10 +365,10 @@ public struct TicketEngine: IngestTransactionHook {
                 }
             }
         }
-        for (activity, ticket) in handled {
+        for (group, ticket) in handled {
             let priority = TicketPriority.of(
-                severity: severities[activity.group.description] ?? "err", hosts: hosts[ticket.id] ?? 0,
-                clients: clients[ticket.id] ?? 0, count: activity.count)
+                severity: severities[group.activity.group.description] ?? "err", hosts: hosts[ticket.id] ?? 0,
+                clients: clients[ticket.id] ?? 0, count: group.largestBatchCount)
             guard priority.rank > ticket.priority.rank else { continue }
             try await database.raw(
                 "UPDATE tickets SET priority = \(bind: priority.rawValue) WHERE id = \(bind: ticket.id)"

@@ -291,9 +291,10 @@ extension DatabaseTests {
                 self.fails = fails
             }
 
-            func batchStored(_ batch: IngestedBatch, in database: any SQLDatabase, engine: DatabaseEngine) async throws
-            {
-                seen.withLock { $0.append(batch) }
+            func batchesStored(
+                _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine
+            ) async throws {
+                seen.withLock { $0.append(contentsOf: batches) }
                 // Visible inside the transaction.
                 let count = try await database.raw("SELECT COUNT(*) AS value FROM batches").first()!
                     .decode(column: "value", as: Int64.self)
