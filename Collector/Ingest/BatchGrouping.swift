@@ -64,11 +64,12 @@ struct BatchGrouping {
         }
         // Groups first: a fingerprint refers to its group. New fingerprints are inserted in the order they were
         // added to the stages: `id` is the replay order.
-        for chunk in StatementChunks.of(rows.groups, parametersPerItem: 7) {
+        if !rows.groups.isEmpty {
             try await database.raw(
                 """
                 INSERT INTO error_groups (id, source_identity, template, first_seen, last_seen, count, created_at)
-                VALUES \(chunk.joined(separator: ", "))
+                SELECT id, source_identity, template, first_seen, last_seen, count, created_at
+                FROM \(rows.groups.table(store.engine)) WHERE true
                 ON CONFLICT (id) DO UPDATE SET
                     count = error_groups.count + excluded.count,
                     first_seen = CASE WHEN excluded.first_seen < error_groups.first_seen
@@ -79,15 +80,20 @@ struct BatchGrouping {
                 """
             ).run()
         }
-        let fingerprints = rows.fingerprints.enumerated().sorted {
+        var fingerprints = Rows.fingerprintColumns()
+        for (_, row) in rows.fingerprints.enumerated().sorted(by: {
             ($0.element.arrival, $0.offset) < ($1.element.arrival, $1.offset)
-        }.map(\.element.row)
-        for chunk in StatementChunks.of(fingerprints, parametersPerItem: 11) {
+        }).map(\.element) {
+            fingerprints.append(row)
+        }
+        if !fingerprints.isEmpty {
             try await database.raw(
                 """
                 INSERT INTO fingerprints (fingerprint, algorithm, source_kind, source_identity, template, severity,
                     group_id, introduced_by_batch, first_seen, last_seen, count)
-                VALUES \(chunk.joined(separator: ", "))
+                SELECT fingerprint, algorithm, source_kind, source_identity, template, severity, group_id,
+                    introduced_by_batch, first_seen, last_seen, count
+                FROM \(fingerprints.table(store.engine)) WHERE true
                 ON CONFLICT (fingerprint) DO UPDATE SET
                     count = fingerprints.count + excluded.count,
                     first_seen = CASE WHEN excluded.first_seen < fingerprints.first_seen
@@ -103,9 +109,18 @@ struct BatchGrouping {
     /// The `error_groups` and `fingerprints` rows of the batches, written with one statement per table once
     /// every source is placed: one row per key, the batches' counts added up.
     private struct Rows {
-        var groups: [SQLQueryString] = []
+        var groups = JSONRows(
+            ("id", .text), ("source_identity", .text), ("template", .text), ("first_seen", .integer),
+            ("last_seen", .integer), ("count", .integer), ("created_at", .integer))
         /// Each with the index of the batch that brought it first, for writing them in order of arrival.
-        var fingerprints: [(arrival: Int, row: SQLQueryString)] = []
+        var fingerprints: [(arrival: Int, row: [JSONRows.Value])] = []
+
+        static func fingerprintColumns() -> JSONRows {
+            JSONRows(
+                ("fingerprint", .text), ("algorithm", .integer), ("source_kind", .text), ("source_identity", .text),
+                ("template", .text), ("severity", .text), ("group_id", .text), ("introduced_by_batch", .text),
+                ("first_seen", .integer), ("last_seen", .integer), ("count", .integer))
+        }
     }
 
     /// The `grouping_sources.revision` of each source, read under the sources' locks; a source seen for the
@@ -245,23 +260,25 @@ struct BatchGrouping {
             if !groupsBefore.contains(group) {
                 placement.newGroups.insert(group)
             }
-            rows.groups.append(
-                """
-                (\(bind: group.description), \(bind: source), \(bind: stage.template(of: group) ?? ""),
-                    \(bind: seen.firstSeen.microseconds), \(bind: seen.lastSeen.microseconds),
-                    \(bind: Int64(seen.count)), \(bind: now.microseconds))
-                """)
+            rows.groups.append([
+                .text(group.description), .text(source), .text(stage.template(of: group) ?? ""),
+                .integer(seen.firstSeen.microseconds), .integer(seen.lastSeen.microseconds),
+                .integer(Int64(seen.count)), .integer(now.microseconds),
+            ])
         }
         for fingerprint in fingerprintOrder {
             let (report, batchID, arrival) = fingerprints[fingerprint]!
-            rows.fingerprints.append((arrival,
-                """
-                (\(bind: fingerprint.description), \(bind: Int64(report.algorithm)),
-                    \(bind: report.sourceKind), \(bind: source), \(bind: report.template), \(bind: report.severity),
-                    \(bind: placement.groupOf[fingerprint]!.description), \(bind: batchID),
-                    \(bind: report.firstSeen.microseconds), \(bind: report.lastSeen.microseconds),
-                    \(bind: Int64(report.count)))
-                """))
+            rows.fingerprints.append(
+                (
+                    arrival,
+                    [
+                        .text(fingerprint.description), .integer(Int64(report.algorithm)), .text(report.sourceKind),
+                        .text(source), .text(report.template), .text(report.severity),
+                        .text(placement.groupOf[fingerprint]!.description), .text(batchID),
+                        .integer(report.firstSeen.microseconds), .integer(report.lastSeen.microseconds),
+                        .integer(Int64(report.count)),
+                    ]
+                ))
         }
 
         if addedAny {

@@ -284,18 +284,21 @@ public struct BatchIngestor: Sendable {
             }
         }
         // Sorted, so that two collectors writing the same buckets take their row locks in the same order.
-        let rows = counts.sorted(by: { $0.key < $1.key }).map { bucket, count -> SQLQueryString in
-            "(\(bind: bucket.group.description), \(bind: bucket.hostID), \(bind: bucket.hourStart), \(bind: Int64(count)))"
+        var rows = JSONRows(("group_id", .text), ("host_id", .integer), ("hour_start", .integer), ("count", .integer))
+        for (bucket, count) in counts.sorted(by: { $0.key < $1.key }) {
+            rows.append([
+                .text(bucket.group.description), .integer(bucket.hostID), .integer(bucket.hourStart),
+                .integer(Int64(count)),
+            ])
         }
-        for chunk in StatementChunks.of(rows, parametersPerItem: 4) {
-            try await database.raw(
-                """
-                INSERT INTO occurrences (group_id, host_id, hour_start, count)
-                VALUES \(chunk.joined(separator: ", "))
-                ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET count = occurrences.count + excluded.count
-                """
-            ).run()
-        }
+        guard !rows.isEmpty else { return }
+        try await database.raw(
+            """
+            INSERT INTO occurrences (group_id, host_id, hour_start, count)
+            SELECT group_id, host_id, hour_start, count FROM \(rows.table(store.engine)) WHERE true
+            ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET count = occurrences.count + excluded.count
+            """
+        ).run()
     }
 
     /// Stores the samples and keeps only the newest ``samplesPerFingerprint`` of each fingerprint.
@@ -326,25 +329,25 @@ public struct BatchIngestor: Sendable {
             }
         }
         // Each fingerprint's samples in order of arrival: `id` order is what "newest" means.
-        var rows: [SQLQueryString] = []
+        var rows = JSONRows(
+            ("fingerprint", .text), ("host_id", .integer), ("logged_at", .integer), ("text", .text),
+            ("cursor", .text), ("position", .text), ("batch_id", .text))
         for fingerprint in order {
             for sample in newest[fingerprint]!.suffix(samplesPerFingerprint) {
-                rows.append(
-                    """
-                    (\(bind: fingerprint.description), \(bind: sample.hostID), \(bind: sample.sample.time.microseconds),
-                        \(bind: sample.sample.text), \(bind: sample.sample.cursor), \(bind: sample.sample.position),
-                        \(bind: sample.batchID))
-                    """)
+                rows.append([
+                    .text(fingerprint.description), .integer(sample.hostID), .integer(sample.sample.time.microseconds),
+                    .text(sample.sample.text), .text(sample.sample.cursor), .text(sample.sample.position),
+                    .text(sample.batchID),
+                ])
             }
         }
-        for chunk in StatementChunks.of(rows, parametersPerItem: 7) {
-            try await database.raw(
-                """
-                INSERT INTO samples (fingerprint, host_id, logged_at, text, cursor, position, batch_id)
-                VALUES \(chunk.joined(separator: ", "))
-                """
-            ).run()
-        }
+        guard !rows.isEmpty else { return }
+        try await database.raw(
+            """
+            INSERT INTO samples (fingerprint, host_id, logged_at, text, cursor, position, batch_id)
+            SELECT fingerprint, host_id, logged_at, text, cursor, position, batch_id FROM \(rows.table(store.engine))
+            """
+        ).run()
         for chunk in StatementChunks.of(order.map(\.description), parametersPerItem: 1) {
             try await database.raw(
                 """

@@ -58,7 +58,7 @@ public struct TicketEngine: IngestTransactionHook {
             tickets[group.activity.group.description].map { (totals: group, ticket: $0) }
         }
         guard !handled.isEmpty else { return }
-        let newClients = try await recordActivity(handled, now: now, in: database)
+        let newClients = try await recordActivity(handled, now: now, in: database, engine: engine)
 
         for (group, ticket) in handled {
             let metadata: Logger.Metadata = [
@@ -153,68 +153,62 @@ public struct TicketEngine: IngestTransactionHook {
     /// Adds the batches' occurrences to each ticket, their hosts to the ticket's hosts and their clients to the
     /// ticket's clients, one statement per table; returns the ticket-client pairs that are new.
     private func recordActivity(
-        _ handled: [(totals: GroupTotals, ticket: CurrentTicket)], now: WireTimestamp, in database: any SQLDatabase
+        _ handled: [(totals: GroupTotals, ticket: CurrentTicket)], now: WireTimestamp, in database: any SQLDatabase,
+        engine: DatabaseEngine
     ) async throws -> Set<TicketClient> {
-        for chunk in StatementChunks.of(handled, parametersPerItem: 3) {
-            let values = chunk.map { group, ticket -> SQLQueryString in
-                """
-                (\(bind: ticket.id), \(bind: group.activity.lastSeen.microseconds),
-                    \(bind: Int64(group.activity.count)))
-                """
-            }
-            try await database.raw(
-                """
-                WITH seen (id, last_seen, occurrences) AS (VALUES \(values.joined(separator: ", ")))
-                UPDATE tickets SET
-                    last_seen = CASE WHEN tickets.last_seen > seen.last_seen THEN tickets.last_seen
-                        ELSE seen.last_seen END,
-                    occurrences = tickets.occurrences + seen.occurrences,
-                    updated_at = \(bind: now.microseconds)
-                FROM seen WHERE tickets.id = seen.id
-                """
-            ).run()
-        }
-        var hostRows: [SQLQueryString] = []
-        var clientRows: [SQLQueryString] = []
+        var seen = JSONRows(("id", .integer), ("last_seen", .integer), ("occurrences", .integer))
+        var hosts = JSONRows(
+            ("ticket_id", .integer), ("host_id", .integer), ("first_seen", .integer), ("last_seen", .integer))
+        var clients = JSONRows(("ticket_id", .integer), ("client_id", .integer), ("first_seen", .integer))
         // In order of ticket, so that two collectors take the rows' locks in the same order.
         for (group, ticket) in handled.sorted(by: { $0.ticket.id < $1.ticket.id }) {
-            for (host, seen) in group.hosts.sorted(by: { $0.key < $1.key }) {
-                hostRows.append(
-                    """
-                    (\(bind: ticket.id), \(bind: host), \(bind: seen.firstSeen.microseconds),
-                        \(bind: seen.lastSeen.microseconds))
-                    """)
+            seen.append([
+                .integer(ticket.id), .integer(group.activity.lastSeen.microseconds),
+                .integer(Int64(group.activity.count)),
+            ])
+            for (host, times) in group.hosts.sorted(by: { $0.key < $1.key }) {
+                hosts.append([
+                    .integer(ticket.id), .integer(host), .integer(times.firstSeen.microseconds),
+                    .integer(times.lastSeen.microseconds),
+                ])
             }
             for client in group.clients {
-                clientRows.append("(\(bind: ticket.id), \(bind: client.id), \(bind: now.microseconds))")
+                clients.append([.integer(ticket.id), .integer(client.id), .integer(now.microseconds)])
             }
         }
-        for chunk in StatementChunks.of(hostRows, parametersPerItem: 4) {
-            try await database.raw(
-                """
-                INSERT INTO ticket_hosts (ticket_id, host_id, first_seen, last_seen)
-                VALUES \(chunk.joined(separator: ", "))
-                ON CONFLICT (ticket_id, host_id) DO UPDATE SET last_seen = CASE
-                    WHEN excluded.last_seen > ticket_hosts.last_seen THEN excluded.last_seen
-                    ELSE ticket_hosts.last_seen END
-                """
-            ).run()
-        }
+        try await database.raw(
+            """
+            WITH seen AS (SELECT id, last_seen, occurrences FROM \(seen.table(engine)))
+            UPDATE tickets SET
+                last_seen = CASE WHEN tickets.last_seen > seen.last_seen THEN tickets.last_seen
+                    ELSE seen.last_seen END,
+                occurrences = tickets.occurrences + seen.occurrences,
+                updated_at = \(bind: now.microseconds)
+            FROM seen WHERE tickets.id = seen.id
+            """
+        ).run()
+        try await database.raw(
+            """
+            INSERT INTO ticket_hosts (ticket_id, host_id, first_seen, last_seen)
+            SELECT ticket_id, host_id, first_seen, last_seen FROM \(hosts.table(engine)) WHERE true
+            ON CONFLICT (ticket_id, host_id) DO UPDATE SET last_seen = CASE
+                WHEN excluded.last_seen > ticket_hosts.last_seen THEN excluded.last_seen
+                ELSE ticket_hosts.last_seen END
+            """
+        ).run()
         var newClients: Set<TicketClient> = []
-        for chunk in StatementChunks.of(clientRows, parametersPerItem: 3) {
-            for row in try await database.raw(
-                """
-                INSERT INTO ticket_clients (ticket_id, client_id, first_seen)
-                VALUES \(chunk.joined(separator: ", "))
-                ON CONFLICT (ticket_id, client_id) DO NOTHING
-                RETURNING ticket_id, client_id
-                """
-            ).all() {
-                newClients.insert(
-                    TicketClient(
-                        ticketID: try row.decode(column: "ticket_id", as: Int64.self),
-                        clientID: try row.decode(column: "client_id", as: Int64.self)))
-            }
+        for row in try await database.raw(
+            """
+            INSERT INTO ticket_clients (ticket_id, client_id, first_seen)
+            SELECT ticket_id, client_id, first_seen FROM \(clients.table(engine)) WHERE true
+            ON CONFLICT (ticket_id, client_id) DO NOTHING
+            RETURNING ticket_id, client_id
+            """
+        ).all() {
+            newClients.insert(
+                TicketClient(
+                    ticketID: try row.decode(column: "ticket_id", as: Int64.self),
+                    clientID: try row.decode(column: "client_id", as: Int64.self)))
         }
         return newClients
     }

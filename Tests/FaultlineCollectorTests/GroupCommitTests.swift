@@ -214,6 +214,30 @@ extension DatabaseTests {
             }
         }
 
+        @Test(arguments: DatabaseEngine.allCases)
+        func hostileTextIsStoredAsSent(engine: DatabaseEngine) async throws {
+            try await TestDatabase.with(engine) { test in
+                let client = try await IngestTests.client(in: test.store)
+                let hostile = "quote \" backslash \\ newline \n tab \t escape \u{1b}[31m C1 \u{9b} emoji 🔥 ' ; DROP TABLE x; --"
+                var group = TestBatches.group("session closed for user alice")
+                group.samples = [
+                    Batch.Sample(time: TestBatches.time(0), text: hostile, cursor: "s=1;\"i\"=2"),
+                    Batch.Sample(time: TestBatches.time(1), text: "before\u{0}after", position: "/var/log/a b.log:10"),
+                ]
+                group.template = hostile
+                _ = try await BatchIngestor(store: test.store).ingest(
+                    TestBatches.batch("1", groups: [group]), from: client, receivedAt: TestBatches.time(10))
+                #expect(
+                    try await test.store.strings("SELECT text AS value FROM samples ORDER BY id")
+                        == [hostile, "before\u{FFFD}after"])
+                #expect(try await test.store.strings("SELECT cursor AS value FROM samples WHERE cursor IS NOT NULL") == ["s=1;\"i\"=2"])
+                #expect(
+                    try await test.store.strings("SELECT position AS value FROM samples WHERE position IS NOT NULL")
+                        == ["/var/log/a b.log:10"])
+                #expect(try await test.store.strings("SELECT template AS value FROM fingerprints") == [hostile])
+            }
+        }
+
         /// A hook that fails every transaction holding a batch whose id ends in `poison`, and holds its first
         /// transaction until told to go on.
         final class GatedHook: IngestTransactionHook {
