@@ -33,6 +33,12 @@ public struct CollectorConfiguration: Sendable {
         /// links to the dashboard start with it. Empty means `http://` and ``listen``.
         public var publicURL: String
 
+        /// How long a fingerprint's samples stay before a batch replaces them with newer ones
+        /// (`sample_refresh`). A new fingerprint's samples are always stored; a busy error's samples are then
+        /// refreshed this often instead of with every batch, which spares an insert and a delete per line.
+        /// Zero stores every batch's samples.
+        public var sampleRefresh: Duration
+
         /// The address the emails link to: ``publicURL`` without a trailing slash, or `http://` and ``listen``.
         public var dashboardURL: String {
             var url = publicURL.isEmpty ? "http://\(listen)" : publicURL
@@ -43,12 +49,13 @@ public struct CollectorConfiguration: Sendable {
         /// Creates server settings; the defaults listen on loopback only, behind a reverse proxy for TLS.
         public init(
             listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080), maximumBatchBytes: Int = 8 << 20,
-            adminToken: String? = nil, publicURL: String = ""
+            adminToken: String? = nil, publicURL: String = "", sampleRefresh: Duration = .seconds(60)
         ) {
             self.listen = listen
             self.maximumBatchBytes = maximumBatchBytes
             self.adminToken = adminToken
             self.publicURL = publicURL
+            self.sampleRefresh = sampleRefresh
         }
     }
 
@@ -122,6 +129,11 @@ public struct CollectorConfiguration: Sendable {
                 "public_url", "must start with http:// or https://, such as \"https://faultline.example.com\"")
         }
 
+        let sampleRefresh = try server.duration("sample_refresh", default: defaults.server.sampleRefresh)
+        if sampleRefresh < .zero {
+            throw server.invalidValue("sample_refresh", "must not be negative; 0s stores every batch's samples")
+        }
+
         let database = try root.table("database")
         let urlText = try database.string("url", default: defaults.database.url.description)
         let url: DatabaseURL
@@ -134,7 +146,8 @@ public struct CollectorConfiguration: Sendable {
             "max_connections", default: defaults.database.maximumConnections, in: 1...1000)
 
         let serverSettings = Server(
-            listen: listen, maximumBatchBytes: maximumBatchBytes, adminToken: adminToken, publicURL: publicURL)
+            listen: listen, maximumBatchBytes: maximumBatchBytes, adminToken: adminToken, publicURL: publicURL,
+            sampleRefresh: sampleRefresh)
         let tickets = try TicketConfiguration(from: root.table("tickets"))
         let mailTable = try root.table("mail")
         let mail = try MailConfiguration(from: mailTable)

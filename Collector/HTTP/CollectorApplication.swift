@@ -8,6 +8,7 @@ public enum CollectorApplication {
     public static func router(
         store: Store,
         maximumBatchBytes: Int,
+        sampleRefresh: Duration = .zero,
         hooks: [any IngestTransactionHook] = [],
         adminToken: String? = nil,
         validationWindow: Duration = TicketConfiguration().validationWindow,
@@ -18,7 +19,7 @@ public enum CollectorApplication {
         metrics.addRoutes(to: router, store: store)
         BatchController(
             store: store,
-            queue: IngestQueue(ingestor: BatchIngestor(store: store, hooks: hooks)),
+            queue: IngestQueue(ingestor: BatchIngestor(store: store, hooks: hooks, sampleRefresh: sampleRefresh)),
             decoder: BatchDecoder(maximumBytes: maximumBatchBytes)
         ).addRoutes(to: router)
         HealthController(store: store).addRoutes(to: router)
@@ -27,7 +28,8 @@ public enum CollectorApplication {
         return router
     }
 
-    /// The application serving ``router(store:maximumBatchBytes:hooks:adminToken:validationWindow:metrics:)`` on
+    /// The application serving
+    /// ``router(store:maximumBatchBytes:sampleRefresh:hooks:adminToken:validationWindow:metrics:)`` on
     /// `configuration.server.listen`; `onServerRunning` is called once it listens.
     public static func make(
         configuration: CollectorConfiguration,
@@ -40,7 +42,8 @@ public enum CollectorApplication {
         let listen = configuration.server.listen
         return Application(
             router: router(
-                store: store, maximumBatchBytes: configuration.server.maximumBatchBytes, hooks: hooks,
+                store: store, maximumBatchBytes: configuration.server.maximumBatchBytes,
+                sampleRefresh: configuration.server.sampleRefresh, hooks: hooks,
                 adminToken: configuration.server.adminToken,
                 validationWindow: configuration.tickets.validationWindow, metrics: metrics),
             configuration: ApplicationConfiguration(

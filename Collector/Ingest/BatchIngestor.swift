@@ -37,12 +37,19 @@ public struct BatchIngestor: Sendable {
     public let hooks: [any IngestTransactionHook]
     /// The newest samples kept per fingerprint; older ones are deleted.
     public let samplesPerFingerprint: Int
+    /// When each fingerprint's samples are due to be replaced by newer ones.
+    let sampleSchedule: SampleSchedule
 
-    /// Creates an ingestor.
-    public init(store: Store, hooks: [any IngestTransactionHook] = [], samplesPerFingerprint: Int = 20) {
+    /// Creates an ingestor; `sampleRefresh` is how long a fingerprint's samples stay before a batch replaces
+    /// them with its own (zero: every batch does; see ``CollectorConfiguration/Server/sampleRefresh``).
+    public init(
+        store: Store, hooks: [any IngestTransactionHook] = [], samplesPerFingerprint: Int = 20,
+        sampleRefresh: Duration = .zero
+    ) {
         self.store = store
         self.hooks = hooks
         self.samplesPerFingerprint = samplesPerFingerprint
+        sampleSchedule = SampleSchedule(interval: sampleRefresh)
     }
 
     /// Stores `batch`, sent with a token of `client` and received at `receivedAt`.
@@ -61,11 +68,12 @@ public struct BatchIngestor: Sendable {
     /// others are stored. A database error (or a hook's) rolls all of them back and is thrown.
     public func ingest(_ pending: [PendingBatch]) async throws -> [Result<IngestOutcome, BatchRejection>] {
         guard !pending.isEmpty else { return [] }
-        let (outcomes, stages) = try await store.withTransaction { database in
+        let now = pending.map(\.receivedAt).max()!
+        let (outcomes, stages, sampled) = try await store.withTransaction { database in
             var outcomes = try await recordBatches(pending, in: database)
             let stored = pending.indices.filter { outcomes[$0] == nil }
             guard !stored.isEmpty else {
-                return (outcomes, [(source: String, revision: Int64, stage: GroupingStage)]())
+                return (outcomes, [(source: String, revision: Int64, stage: GroupingStage)](), [Fingerprint]())
             }
             let arrivals = stored.map { index in
                 BatchGrouping.Arrival(
@@ -88,19 +96,20 @@ public struct BatchIngestor: Sendable {
             let reports = placement.arrivals.map(\.reports)
             try await addOccurrences(
                 zip(reports, ingested.map(\.hostID)).map { $0 }, placement: placement, in: database)
-            try await addSamples(
-                zip(reports, ingested).map { ($0, $1.hostID, $1.batchID) }, in: database)
+            let sampled = try await addSamples(
+                zip(reports, ingested).map { ($0, $1.hostID, $1.batchID) }, now: now, in: database)
             for hook in hooks {
                 try await hook.batchesStored(ingested, in: database, engine: store.engine)
             }
             for (index, batch) in zip(stored, ingested) {
                 outcomes[index] = .success(.stored(batch))
             }
-            return (outcomes, placement.stagesToCache)
+            return (outcomes, placement.stagesToCache, sampled)
         }
         for (source, revision, stage) in stages {
             store.groupingCache.store(stage, for: source, revision: revision)
         }
+        sampleSchedule.written(sampled, at: now)
         return outcomes.map { $0! }
     }
 
@@ -301,14 +310,16 @@ public struct BatchIngestor: Sendable {
         ).run()
     }
 
-    /// Stores the samples and keeps only the newest ``samplesPerFingerprint`` of each fingerprint.
+    /// Stores the samples of the fingerprints whose samples are due (see ``SampleSchedule``) and keeps only
+    /// the newest ``samplesPerFingerprint`` of each fingerprint; gives the fingerprints whose samples it wrote.
     ///
     /// Of the samples that arrive together only the newest ``samplesPerFingerprint`` per fingerprint are
     /// inserted (the others would be deleted at once); then one delete removes the samples of these
     /// fingerprints that are no longer among their newest.
     private func addSamples(
-        _ batches: [(reports: [FingerprintReport], hostID: Int64, batchID: String)], in database: any SQLDatabase
-    ) async throws {
+        _ batches: [(reports: [FingerprintReport], hostID: Int64, batchID: String)], now: WireTimestamp,
+        in database: any SQLDatabase
+    ) async throws -> [Fingerprint] {
         struct Sample {
             var sample: Batch.Sample
             var hostID: Int64
@@ -318,7 +329,10 @@ public struct BatchIngestor: Sendable {
         var order: [Fingerprint] = []
         for (reports, hostID, batchID) in batches {
             for report in reports where !report.samples.isEmpty {
-                if newest[report.fingerprint] == nil { order.append(report.fingerprint) }
+                if newest[report.fingerprint] == nil {
+                    guard sampleSchedule.isDue(report.fingerprint, at: now) else { continue }
+                    order.append(report.fingerprint)
+                }
                 newest[report.fingerprint, default: []].append(
                     contentsOf: report.samples.suffix(samplesPerFingerprint).map {
                         Sample(sample: $0, hostID: hostID, batchID: batchID)
@@ -341,7 +355,7 @@ public struct BatchIngestor: Sendable {
                 ])
             }
         }
-        guard !rows.isEmpty else { return }
+        guard !rows.isEmpty else { return [] }
         try await database.raw(
             """
             INSERT INTO samples (fingerprint, host_id, logged_at, text, cursor, position, batch_id)
@@ -360,6 +374,7 @@ public struct BatchIngestor: Sendable {
                 """
             ).run()
         }
+        return order
     }
 
     /// The start of the UTC hour holding `time`, in microseconds.

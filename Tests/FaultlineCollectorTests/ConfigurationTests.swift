@@ -23,6 +23,7 @@ import Testing
                 max_batch_bytes = "8MiB"
                 admin_token_file = ""
                 public_url = ""
+                sample_refresh = "1m"
 
                 [database]
                 url = "sqlite:///var/lib/faultline/collector.db"
@@ -58,6 +59,7 @@ import Testing
             [server]
             listen = "[::]:9000"
             max_batch_bytes = "512KiB"
+            sample_refresh = "0s"
 
             [database]
             url = "postgres://faultline:secret@db.example:5432/faultline"
@@ -66,6 +68,7 @@ import Testing
         #expect(configuration.server.listen == ListenAddress(host: "::", port: 9000))
         #expect(configuration.server.listen.description == "[::]:9000")
         #expect(configuration.server.maximumBatchBytes == 512 << 10)
+        #expect(configuration.server.sampleRefresh == .zero)
         #expect(configuration.database.url == .postgres(url: "postgres://faultline:secret@db.example:5432/faultline"))
         #expect(configuration.database.url.engine == .postgresql)
         #expect(configuration.database.maximumConnections == 20)
@@ -84,6 +87,7 @@ import Testing
             "collector.toml:1: 'tickets.thresholds.source' every [[tickets.thresholds]] rule needs a source",
         ),
         ("[server]\npublic_url = \"faultline.example\"", "collector.toml:2: 'server.public_url' must start with http"),
+        ("[server]\nsample_refresh = \"often\"", "collector.toml:2: 'server.sample_refresh' must be a duration"),
     ])
     func namesTheKeyAndLineOfAProblem(text: String, message: String) {
         #expect {

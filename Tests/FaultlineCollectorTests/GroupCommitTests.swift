@@ -238,6 +238,41 @@ extension DatabaseTests {
             }
         }
 
+        @Test(arguments: DatabaseEngine.allCases)
+        func aBusyErrorsSamplesAreRefreshedOncePerInterval(engine: DatabaseEngine) async throws {
+            try await TestDatabase.with(engine) { test in
+                let client = try await IngestTests.client(in: test.store)
+                let ingestor = BatchIngestor(store: test.store, samplesPerFingerprint: 3, sampleRefresh: .seconds(60))
+                func send(_ id: String, at seconds: Int64, _ groups: [Batch.Group]) async throws {
+                    _ = try await ingestor.ingest(
+                        [Self.arrival(id, client, host: "web-1", seconds: seconds, groups: groups)])
+                }
+                func samples() async throws -> [String] {
+                    try await test.store.strings(
+                        "SELECT batch_id || ' ' || fingerprint AS value FROM samples ORDER BY id")
+                }
+                let alice = Self.session("alice", samples: 2, at: 0)
+                let disk = Self.disk(count: 1, at: 0)
+                try await send("1", at: 10, [alice])
+                // Within the minute: alice's samples stay; the disk error is new, so its samples are stored.
+                try await send("2", at: 30, [alice, disk])
+                try await send("3", at: 69, [alice, disk])
+                // A minute after alice's were written, newer ones replace them (the newest 3 kept).
+                try await send("4", at: 70, [alice])
+                let id = TestBatches.batch("", groups: []).batchID
+                #expect(
+                    try await samples().filter { $0.hasSuffix(disk.fingerprint) }
+                        == Array(repeating: "\(id)2 \(disk.fingerprint)", count: 3))
+                #expect(
+                    try await samples().filter { $0.hasSuffix(alice.fingerprint) }
+                        == ["\(id)1 \(alice.fingerprint)", "\(id)4 \(alice.fingerprint)", "\(id)4 \(alice.fingerprint)"])
+                // The counts are never sampled: every batch counted.
+                #expect(
+                    try await test.store.integer(
+                        "SELECT count AS value FROM fingerprints WHERE fingerprint = \(bind: alice.fingerprint)") == 4)
+            }
+        }
+
         /// A hook that fails every transaction holding a batch whose id ends in `poison`, and holds its first
         /// transaction until told to go on.
         final class GatedHook: IngestTransactionHook {
