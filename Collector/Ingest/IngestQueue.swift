@@ -53,7 +53,7 @@ public final class IngestQueue: Sendable {
                 return true
             }
             if startWriter {
-                Task { await self.write() }
+                Task(executorPreference: ingestor.store.writerExecutor) { await self.write() }
             }
         }
     }

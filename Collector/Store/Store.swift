@@ -33,6 +33,9 @@ public final class Store: @unchecked Sendable {
     public let logger: Logger
     /// Grouping stages kept between batches, checked against the database before each use.
     let groupingCache = GroupingCache()
+    /// Where the ingest writer runs: the event loop of the connection it writes through (SQLite), or one of
+    /// the pool's (PostgreSQL).
+    let writerExecutor: EventLoopTaskExecutor
     private let pools: Pools
 
     private enum Pools {
@@ -44,10 +47,11 @@ public final class Store: @unchecked Sendable {
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
-    private init(engine: DatabaseEngine, pools: Pools, logger: Logger) {
+    private init(engine: DatabaseEngine, pools: Pools, writerLoop: any EventLoop, logger: Logger) {
         self.engine = engine
         self.pools = pools
         self.logger = logger
+        writerExecutor = EventLoopTaskExecutor(writerLoop)
     }
 
     /// Opens the database at `url` and checks that it can be reached.
@@ -77,18 +81,21 @@ public final class Store: @unchecked Sendable {
             let source = SQLiteConnectionSetup(path: path, threadPool: threads)
             let reader = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: perLoop, logger: logger, on: eventLoopGroup)
+            let writerLoop = eventLoopGroup.next()
             let writer = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(120), logger: logger,
-                on: eventLoopGroup.next())
+                on: writerLoop)
             store = Store(
-                engine: .sqlite, pools: .sqlite(reader: reader, writer: writer, threads: threads), logger: logger)
+                engine: .sqlite, pools: .sqlite(reader: reader, writer: writer, threads: threads),
+                writerLoop: writerLoop, logger: logger)
         case .postgres(let text):
             let configuration = try SQLPostgresConfiguration(url: text)
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
                 maxConnectionsPerEventLoop: perLoop, requestTimeout: .seconds(30), logger: logger,
                 on: eventLoopGroup)
-            store = Store(engine: .postgresql, pools: .postgres(pool), logger: logger)
+            store = Store(
+                engine: .postgresql, pools: .postgres(pool), writerLoop: eventLoopGroup.next(), logger: logger)
         }
         do {
             try await store.prepare()
