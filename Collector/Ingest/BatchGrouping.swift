@@ -40,6 +40,8 @@ struct BatchGrouping {
         var merges: [String: [GroupMerge]] = [:]
         /// The stages to cache once the transaction commits.
         var stagesToCache: [(source: String, revision: Int64, stage: GroupingStage)] = []
+        /// The source of each fingerprint of the batches, to cache once the transaction commits.
+        var sources: [Fingerprint: String] = [:]
     }
 
     let store: Store
@@ -155,23 +157,25 @@ struct BatchGrouping {
     /// to one source forever, even if an agent later reports it under another name. A new fingerprint belongs
     /// to the source of its first report.
     private func withStoredSources(_ arrivals: [Arrival]) async throws -> [Arrival] {
-        var sourceOf: [String: String] = [:]
-        let fingerprints = Array(Set(arrivals.flatMap { $0.reports.map(\.fingerprint.description) }))
-        for chunk in StatementChunks.of(fingerprints, parametersPerItem: 1) {
+        let fingerprints = Set(arrivals.flatMap { $0.reports.map(\.fingerprint) })
+        var sourceOf = store.groupingCache.sources(of: fingerprints)
+        let unknown = fingerprints.filter { sourceOf[$0] == nil }.map(\.description)
+        for chunk in StatementChunks.of(unknown, parametersPerItem: 1) {
             for row in try await database.raw(
                 """
                 SELECT fingerprint, source_identity FROM fingerprints
                 WHERE fingerprint IN (\(binds: Array(chunk)))
                 """
             ).all() {
-                sourceOf[try row.decode(column: "fingerprint", as: String.self)] =
-                    try row.decode(column: "source_identity", as: String.self)
+                if let fingerprint = Fingerprint(hex: try row.decode(column: "fingerprint", as: String.self)) {
+                    sourceOf[fingerprint] = try row.decode(column: "source_identity", as: String.self)
+                }
             }
         }
         return arrivals.map { arrival in
             var arrival = arrival
             for index in arrival.reports.indices {
-                let fingerprint = arrival.reports[index].fingerprint.description
+                let fingerprint = arrival.reports[index].fingerprint
                 if let source = sourceOf[fingerprint] {
                     arrival.reports[index].sourceIdentity = source
                 } else {
@@ -247,6 +251,7 @@ struct BatchGrouping {
             let report = fingerprints[fingerprint]!.report
             let group = stage.group(of: fingerprint)!
             placement.groupOf[fingerprint] = group
+            placement.sources[fingerprint] = source
             if let seen = activity[group] {
                 activity[group] = (
                     seen.count + report.count, min(seen.firstSeen, report.firstSeen),

@@ -11,12 +11,15 @@ public struct PendingBatch: Sendable {
     public var client: AuthenticatedClient
     /// When the collector received it.
     public var receivedAt: WireTimestamp
+    /// What the batch says about each fingerprint, worked out before it waits for the writer.
+    let reports: [FingerprintReport]
 
     /// Creates a pending batch.
     public init(_ batch: Batch, from client: AuthenticatedClient, receivedAt: WireTimestamp) {
         self.batch = batch
         self.client = client
         self.receivedAt = receivedAt
+        reports = FingerprintReport.reports(in: batch)
     }
 }
 
@@ -69,16 +72,16 @@ public struct BatchIngestor: Sendable {
     public func ingest(_ pending: [PendingBatch]) async throws -> [Result<IngestOutcome, BatchRejection>] {
         guard !pending.isEmpty else { return [] }
         let now = pending.map(\.receivedAt).max()!
-        let (outcomes, stages, sampled) = try await store.withTransaction { database in
+        let (outcomes, placement, sampled) = try await store.withTransaction { database in
             var outcomes = try await recordBatches(pending, in: database)
             let stored = pending.indices.filter { outcomes[$0] == nil }
             guard !stored.isEmpty else {
-                return (outcomes, [(source: String, revision: Int64, stage: GroupingStage)](), [Fingerprint]())
+                return (outcomes, BatchGrouping.Placement(), [Fingerprint]())
             }
             let arrivals = stored.map { index in
                 BatchGrouping.Arrival(
                     batchID: pending[index].batch.batchID, receivedAt: pending[index].receivedAt,
-                    reports: FingerprintReport.reports(in: pending[index].batch))
+                    reports: pending[index].reports)
             }
             let placement = try await BatchGrouping(store: store, database: database).place(arrivals)
             let hostIDs = try await recordHosts(stored.map { pending[$0] }, in: database)
@@ -104,11 +107,12 @@ public struct BatchIngestor: Sendable {
             for (index, batch) in zip(stored, ingested) {
                 outcomes[index] = .success(.stored(batch))
             }
-            return (outcomes, placement.stagesToCache, sampled)
+            return (outcomes, placement, sampled)
         }
-        for (source, revision, stage) in stages {
+        for (source, revision, stage) in placement.stagesToCache {
             store.groupingCache.store(stage, for: source, revision: revision)
         }
+        store.groupingCache.storeSources(placement.sources)
         sampleSchedule.written(sampled, at: now)
         return outcomes.map { $0! }
     }

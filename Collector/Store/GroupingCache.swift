@@ -15,6 +15,26 @@ final class GroupingCache: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// The source each fingerprint was stored under, for fingerprints whose rows were committed: it never
+    /// changes once stored.
+    private let sources = Mutex<[Fingerprint: String]>([:])
+
+    /// The stored source of each of `fingerprints` known here.
+    func sources(of fingerprints: some Sequence<Fingerprint>) -> [Fingerprint: String] {
+        sources.withLock { sources in
+            var known: [Fingerprint: String] = [:]
+            for fingerprint in fingerprints {
+                known[fingerprint] = sources[fingerprint]
+            }
+            return known
+        }
+    }
+
+    /// Notes the stored source of fingerprints whose rows were committed.
+    func storeSources(_ stored: [Fingerprint: String]) {
+        guard !stored.isEmpty else { return }
+        sources.withLock { $0.merge(stored) { old, _ in old } }
+    }
 
     /// The stage of `source` at `revision`, if the cache has exactly that one.
     func stage(for source: String, revision: Int64) -> GroupingStage? {
@@ -32,8 +52,9 @@ final class GroupingCache: Sendable {
         }
     }
 
-    /// Forgets every stage.
+    /// Forgets every stage and source.
     func removeAll() {
         entries.withLock { $0.removeAll() }
+        sources.withLock { $0.removeAll() }
     }
 }
