@@ -220,7 +220,8 @@ struct BatchGrouping {
         for (arrivalIndex, arrival) in arrivals.enumerated() where !arrival.reports.isEmpty {
             let newReports = arrival.reports.filter { stage.group(of: $0.fingerprint) == nil }
             addedAny = addedAny || !newReports.isEmpty
-            let merges = stage.add(
+            // Only a stage that changes is written to: a write would copy the cached stage whole.
+            let merges = newReports.isEmpty ? [] : stage.add(
                 newReports.map {
                     GroupingStage.Entry(fingerprint: $0.fingerprint, template: $0.template, source: source)
                 })
