@@ -221,10 +221,13 @@ struct BatchGrouping {
             let newReports = arrival.reports.filter { stage.group(of: $0.fingerprint) == nil }
             addedAny = addedAny || !newReports.isEmpty
             // Only a stage that changes is written to: a write would copy the cached stage whole.
-            let merges = newReports.isEmpty ? [] : stage.add(
-                newReports.map {
-                    GroupingStage.Entry(fingerprint: $0.fingerprint, template: $0.template, source: source)
-                })
+            let merges =
+                newReports.isEmpty
+                ? []
+                : stage.add(
+                    newReports.map {
+                        GroupingStage.Entry(fingerprint: $0.fingerprint, template: $0.template, source: source)
+                    })
             for merge in merges {
                 let absorbed = merge.absorbed.filter(groupsBefore.contains)
                 guard !absorbed.isEmpty else { continue }

@@ -77,7 +77,10 @@ struct BatchJSONReader {
             case "batch_id": batchID = try reader.readString()
             case "agent": agent = try reader.readAgent()
             case "window": window = try reader.readWindow()
-            case "groups": groups = try reader.readArray { (reader: inout BatchJSONReader) throws(Failure) in try reader.readGroup() }
+            case "groups":
+                groups = try reader.readArray { (reader: inout BatchJSONReader) throws(Failure) in
+                    try reader.readGroup()
+                }
             case "health": health = try reader.readHealth()
             default: try reader.skipValue()
             }
@@ -163,7 +166,9 @@ struct BatchJSONReader {
             case "first_seen": firstSeen = try reader.readTimestamp()
             case "last_seen": lastSeen = try reader.readTimestamp()
             case "samples":
-                samples = try reader.readArray { (reader: inout BatchJSONReader) throws(Failure) in try reader.readSample() }
+                samples = try reader.readArray { (reader: inout BatchJSONReader) throws(Failure) in
+                    try reader.readSample()
+                }
             default: try reader.skipValue()
             }
         }

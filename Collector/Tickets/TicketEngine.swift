@@ -43,7 +43,8 @@ public struct TicketEngine: IngestTransactionHook {
             }
         }
         let totals = GroupTotals.of(batches)
-        var tickets = try await currentTickets(of: totals.map(\.activity.group.description), in: database, engine: engine)
+        var tickets = try await currentTickets(
+            of: totals.map(\.activity.group.description), in: database, engine: engine)
         var opened: [Int64: AuthenticatedClient] = [:]
         for group in totals where tickets[group.activity.group.description] == nil {
             guard try await thresholdReached(group.activity, now: now, in: database) else { continue }

@@ -18,7 +18,8 @@ import Testing
     }
 
     /// Text an agent may well send: every JSON escape, C0 and C1 controls, non-ASCII, emoji, a NUL.
-    static let hostile = "quote \" backslash \\ slash / \u{0} \u{1} \u{8} \u{c} \n \r \t \u{1b}[31m \u{7f} \u{85} \u{9b} é 日本 🔥 \u{FEFF}"
+    static let hostile =
+        "quote \" backslash \\ slash / \u{0} \u{1} \u{8} \u{c} \n \r \t \u{1b}[31m \u{7f} \u{85} \u{9b} é 日本 🔥 \u{FEFF}"
 
     static func batch(_ text: String) -> Batch {
         var group = TestBatches.group("session closed for user alice", samples: 3)
@@ -78,15 +79,26 @@ import Testing
         (#"{"groups": {}}"#, "groups: expected an array"),
         (#"{"groups": [{"count": "3"}]}"#, "groups[0].count: expected an integer"),
         (#"{"groups": [{"source": {"kind": "file", "path": 3}}]}"#, "groups[0].source.path: expected a string"),
-        (#"{"groups": [{"samples": [{"time": null}]}]}"#,
-         "groups[0].samples[0].time: expected an ISO 8601 UTC time as a string, found null"),
-        (#"{"batch_id": "a\u0000b\ud800"}"#, "the body is not valid JSON: a \\u escape has half a surrogate pair at byte 28"),
-        ("{\"batch_id\": \"a\tb\"}", "the body is not valid JSON: a control character must be escaped in a string at byte 15"),
+        (
+            #"{"groups": [{"samples": [{"time": null}]}]}"#,
+            "groups[0].samples[0].time: expected an ISO 8601 UTC time as a string, found null"
+        ),
+        (
+            #"{"batch_id": "a\u0000b\ud800"}"#,
+            "the body is not valid JSON: a \\u escape has half a surrogate pair at byte 28"
+        ),
+        (
+            "{\"batch_id\": \"a\tb\"}",
+            "the body is not valid JSON: a control character must be escaped in a string at byte 15"
+        ),
         (#"{"batch_id": "a\qb"}"#, "the body is not valid JSON: unknown escape in a string at byte 17"),
         (#"{"batch_id": "ab}"#, "the body is not valid JSON: a string is not closed at byte 13"),
         (#"{"x": tru}"#, "the body is not valid JSON: expected a value at byte 6"),
         (#"{"x": [1 2]}"#, "the body is not valid JSON: expected ',' or ']' at byte 9"),
-        (String(repeating: #"{"x": ["#, count: 40), "the body is not valid JSON: nested more than 64 levels deep at byte 224"),
+        (
+            String(repeating: #"{"x": ["#, count: 40),
+            "the body is not valid JSON: nested more than 64 levels deep at byte 224"
+        ),
     ])
     func namesWhatIsWrong(json: String, message: String) {
         #expect(Self.message(json) == message)

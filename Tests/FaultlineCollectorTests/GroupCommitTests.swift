@@ -57,21 +57,37 @@ extension DatabaseTests {
         /// (not a time a batch carries) are left out.
         static func contents(of store: Store) async throws -> [String: [String]] {
             let tables: [(name: String, columns: [String], order: String)] = [
-                ("batches", ["batch_id", "client_id", "host_name", "received_at", "group_count", "occurrence_count"],
-                 "batch_id"),
-                ("fingerprints",
-                 ["fingerprint", "source_identity", "template", "severity", "group_id", "introduced_by_batch",
-                  "first_seen", "last_seen", "count"], "id"),
+                (
+                    "batches",
+                    ["batch_id", "client_id", "host_name", "received_at", "group_count", "occurrence_count"],
+                    "batch_id"
+                ),
+                (
+                    "fingerprints",
+                    [
+                        "fingerprint", "source_identity", "template", "severity", "group_id", "introduced_by_batch",
+                        "first_seen", "last_seen", "count",
+                    ], "id"
+                ),
                 ("error_groups", ["id", "template", "first_seen", "last_seen", "count", "merged_into"], "id"),
                 ("group_merges", ["survivor", "absorbed", "template", "batch_id"], "id"),
                 ("grouping_sources", ["source_identity", "revision"], "source_identity"),
                 ("occurrences", ["group_id", "host_id", "hour_start", "count"], "group_id, host_id, hour_start"),
-                ("hosts",
-                 ["id", "client_id", "name", "agent_id", "first_seen", "last_seen", "health", "health_window_end",
-                  "lines_lost_total"], "id"),
+                (
+                    "hosts",
+                    [
+                        "id", "client_id", "name", "agent_id", "first_seen", "last_seen", "health", "health_window_end",
+                        "lines_lost_total",
+                    ], "id"
+                ),
                 ("samples", ["fingerprint", "host_id", "logged_at", "text", "cursor", "batch_id"], "fingerprint, id"),
-                ("tickets", ["id", "group_id", "status", "title", "priority", "category", "first_seen", "last_seen",
-                             "occurrences"], "id"),
+                (
+                    "tickets",
+                    [
+                        "id", "group_id", "status", "title", "priority", "category", "first_seen", "last_seen",
+                        "occurrences",
+                    ], "id"
+                ),
                 ("ticket_hosts", ["ticket_id", "host_id", "first_seen", "last_seen"], "ticket_id, host_id"),
                 ("ticket_clients", ["ticket_id", "client_id"], "ticket_id, client_id"),
                 ("outbox", ["ticket_id", "client_id", "kind", "recipients", "subject"], "ticket_id, client_id, kind"),
@@ -81,7 +97,8 @@ extension DatabaseTests {
             for table in tables {
                 let row = table.columns.map { "COALESCE(CAST(\($0) AS TEXT), 'NULL')" }.joined(separator: " || '|' || ")
                 contents[table.name] = try await store.strings(
-                    "SELECT \(unsafeRaw: row) AS value FROM \(unsafeRaw: table.name) ORDER BY \(unsafeRaw: table.order)")
+                    "SELECT \(unsafeRaw: row) AS value FROM \(unsafeRaw: table.name) ORDER BY \(unsafeRaw: table.order)"
+                )
             }
             return contents
         }
@@ -96,121 +113,123 @@ extension DatabaseTests {
             }
         }
 
-        @Test(arguments: DatabaseEngine.allCases)
-        func batchesStoredTogetherLeaveWhatStoringThemInTurnLeaves(engine: DatabaseEngine) async throws {
+        /// Runs `body` with two collectors on two new databases of `engine`, for storing the same batches
+        /// together (`first`) and in turn (`second`); both already hold alice's and bob's sessions, as two groups.
+        static func withTwoCollectors(
+            _ engine: DatabaseEngine, _ body: (_ first: Collector, _ second: Collector) async throws -> Void
+        ) async throws {
             try await TestDatabase.with(engine) { together in
                 try await TestDatabase.with(engine) { inTurn in
                     let first = try await Collector(together.store)
                     let second = try await Collector(inTurn.store)
-                    let acme = first.acme
-                    let globex = first.globex
-                    #expect(acme == second.acme && globex == second.globex)
-                    // Groups the database has before: alice's and bob's sessions.
+                    #expect(first.acme == second.acme && first.globex == second.globex)
                     let before = Self.arrival(
-                        "0", acme, host: "web-1", seconds: 0,
+                        "0", first.acme, host: "web-1", seconds: 0,
                         groups: [Self.session("alice", at: 0), Self.session("bob", at: 0)])
                     _ = try await first.ingestor.ingest([before])
                     _ = try await second.ingestor.ingest([before])
-
-                    let arrivals = [
-                        Self.arrival(
-                            "1", acme, host: "web-1", seconds: 10,
-                            groups: [Self.session("alice", count: 2, at: 10), Self.disk(count: 3, at: 10)], linesLost: 1),
-                        Self.arrival(
-                            "2", acme, host: "web-2", seconds: 12,
-                            groups: [Self.session("bob", at: 12), Self.disk(count: 1, at: 12)]),
-                        Self.arrival(
-                            "3", globex, host: "web-1", seconds: 15,
-                            groups: [Self.session("alice", count: 4, at: 15), Self.refused(count: 2, at: 15)],
-                            linesLost: 5),
-                        // An older window of acme's web-1, arriving late: its health must not win.
-                        Self.arrival(
-                            "4", acme, host: "web-1", seconds: 8, groups: [Self.session("bob", at: 8)], linesLost: 2),
-                        // Batch 1 again: a retry.
-                        Self.arrival(
-                            "1", acme, host: "web-1", seconds: 10,
-                            groups: [Self.session("alice", count: 2, at: 10), Self.disk(count: 3, at: 10)]),
-                        // Batch 2's id from another client.
-                        Self.arrival("2", globex, host: "db-1", seconds: 16, groups: [Self.disk(count: 9, at: 16)]),
-                        // Batch 0's id, stored before, from another client.
-                        Self.arrival("0", globex, host: "db-1", seconds: 16, groups: [Self.disk(count: 9, at: 16)]),
-                    ]
-                    let outcomes = try await first.ingestor.ingest(arrivals)
-                    var oneByOne: [Result<IngestOutcome, BatchRejection>] = []
-                    for arrival in arrivals {
-                        oneByOne += try await second.ingestor.ingest([arrival])
-                    }
-                    #expect(
-                        Self.describe(outcomes) == [
-                            "stored 2 groups, 0 merges", "stored 2 groups, 0 merges", "stored 2 groups, 0 merges",
-                            "stored 1 groups, 0 merges", "duplicate", "refused: foreignBatch",
-                            "refused: foreignBatch",
-                        ])
-                    #expect(Self.describe(outcomes) == Self.describe(oneByOne))
-
-                    let expected = try await Self.contents(of: inTurn.store)
-                    let actual = try await Self.contents(of: together.store)
-                    for table in expected.keys.sorted() {
-                        #expect(actual[table] == expected[table], "table \(table)")
-                    }
-                    // The comparison is not empty: the batches made tickets, emails, samples to trim.
-                    #expect(expected["tickets"]?.count == 4)
-                    #expect(expected["outbox"]?.filter { $0.contains("|affected|") }.count == 1)
-                    #expect(expected["samples"]?.count == 7)
+                    try await body(first, second)
                 }
             }
         }
 
         @Test(arguments: DatabaseEngine.allCases)
-        func aMergeAmongBatchesStoredTogetherCountsEverythingForTheSurvivor(engine: DatabaseEngine) async throws {
-            try await TestDatabase.with(engine) { together in
-                try await TestDatabase.with(engine) { inTurn in
-                    let first = try await Collector(together.store)
-                    let second = try await Collector(inTurn.store)
-                    let acme = first.acme
-                    let before = Self.arrival(
-                        "0", acme, host: "web-1", seconds: 0,
-                        groups: [Self.session("alice", at: 0), Self.session("bob", at: 0)])
-                    _ = try await first.ingestor.ingest([before])
-                    _ = try await second.ingestor.ingest([before])
-                    // Bob's group gets an occurrence, then carol's session makes it one group with alice's.
-                    let arrivals = [
-                        Self.arrival("1", acme, host: "web-2", seconds: 10, groups: [Self.session("bob", count: 2, at: 10)]),
-                        Self.arrival("2", acme, host: "web-1", seconds: 12, groups: [Self.session("carol", count: 3, at: 12)]),
-                        Self.arrival("3", acme, host: "web-2", seconds: 14, groups: [Self.session("bob", count: 4, at: 14)]),
-                    ]
-                    let outcomes = try await first.ingestor.ingest(arrivals)
-                    for arrival in arrivals {
-                        _ = try await second.ingestor.ingest([arrival])
-                    }
-                    #expect(
-                        Self.describe(outcomes) == [
-                            "stored 1 groups, 0 merges", "stored 1 groups, 1 merges", "stored 1 groups, 0 merges",
-                        ])
-                    // What survives is the same: one group with every occurrence, one open ticket with all hosts,
-                    // the merge recorded once, for the batch that caused it, and the absorbed group's ticket closed.
-                    for query: SQLQueryString in [
-                        """
-                        SELECT id || '|' || template || '|' || CAST(count AS TEXT) || '|' || CAST(last_seen AS TEXT)
-                            AS value FROM error_groups WHERE merged_into IS NULL
-                        """,
-                        "SELECT group_id || '|' || CAST(SUM(count) AS TEXT) AS value FROM occurrences GROUP BY group_id",
-                        "SELECT survivor || '|' || absorbed || '|' || batch_id AS value FROM group_merges",
-                        "SELECT fingerprint || '|' || group_id AS value FROM fingerprints ORDER BY id",
-                        "SELECT group_id || '|' || status AS value FROM tickets ORDER BY id",
-                        """
-                        SELECT CAST(t.id AS TEXT) || '|' || CAST(COUNT(*) AS TEXT) AS value FROM tickets t
-                        JOIN ticket_hosts h ON h.ticket_id = t.id WHERE t.status = 'open' GROUP BY t.id
-                        """,
-                    ] {
-                        let expected = try await inTurn.store.strings(query)
-                        #expect(try await together.store.strings(query) == expected)
-                        #expect(!expected.isEmpty)
-                    }
-                    let occurrences: SQLQueryString = "SELECT CAST(SUM(occurrences) AS BIGINT) AS value FROM tickets"
-                    #expect(try await together.store.integer(occurrences) == 11)
-                    #expect(try await inTurn.store.integer(occurrences) == 11)
+        func batchesStoredTogetherLeaveWhatStoringThemInTurnLeaves(engine: DatabaseEngine) async throws {
+            try await Self.withTwoCollectors(engine) { first, second in
+                let acme = first.acme
+                let globex = first.globex
+                let arrivals = [
+                    Self.arrival(
+                        "1", acme, host: "web-1", seconds: 10,
+                        groups: [Self.session("alice", count: 2, at: 10), Self.disk(count: 3, at: 10)], linesLost: 1),
+                    Self.arrival(
+                        "2", acme, host: "web-2", seconds: 12,
+                        groups: [Self.session("bob", at: 12), Self.disk(count: 1, at: 12)]),
+                    Self.arrival(
+                        "3", globex, host: "web-1", seconds: 15,
+                        groups: [Self.session("alice", count: 4, at: 15), Self.refused(count: 2, at: 15)],
+                        linesLost: 5),
+                    // An older window of acme's web-1, arriving late: its health must not win.
+                    Self.arrival(
+                        "4", acme, host: "web-1", seconds: 8, groups: [Self.session("bob", at: 8)], linesLost: 2),
+                    // Batch 1 again: a retry.
+                    Self.arrival(
+                        "1", acme, host: "web-1", seconds: 10,
+                        groups: [Self.session("alice", count: 2, at: 10), Self.disk(count: 3, at: 10)]),
+                    // Batch 2's id from another client.
+                    Self.arrival("2", globex, host: "db-1", seconds: 16, groups: [Self.disk(count: 9, at: 16)]),
+                    // Batch 0's id, stored before, from another client.
+                    Self.arrival("0", globex, host: "db-1", seconds: 16, groups: [Self.disk(count: 9, at: 16)]),
+                ]
+                let outcomes = try await first.ingestor.ingest(arrivals)
+                var oneByOne: [Result<IngestOutcome, BatchRejection>] = []
+                for arrival in arrivals {
+                    oneByOne += try await second.ingestor.ingest([arrival])
                 }
+                #expect(
+                    Self.describe(outcomes) == [
+                        "stored 2 groups, 0 merges", "stored 2 groups, 0 merges", "stored 2 groups, 0 merges",
+                        "stored 1 groups, 0 merges", "duplicate", "refused: foreignBatch",
+                        "refused: foreignBatch",
+                    ])
+                #expect(Self.describe(outcomes) == Self.describe(oneByOne))
+
+                let expected = try await Self.contents(of: second.store)
+                let actual = try await Self.contents(of: first.store)
+                for table in expected.keys.sorted() {
+                    #expect(actual[table] == expected[table], "table \(table)")
+                }
+                // The comparison is not empty: the batches made tickets, emails, samples to trim.
+                #expect(expected["tickets"]?.count == 4)
+                #expect(expected["outbox"]?.filter { $0.contains("|affected|") }.count == 1)
+                #expect(expected["samples"]?.count == 7)
+            }
+        }
+
+        @Test(arguments: DatabaseEngine.allCases)
+        func aMergeAmongBatchesStoredTogetherCountsEverythingForTheSurvivor(engine: DatabaseEngine) async throws {
+            try await Self.withTwoCollectors(engine) { first, second in
+                let acme = first.acme
+                // Bob's group gets an occurrence, then carol's session makes it one group with alice's.
+                let arrivals = [
+                    Self.arrival(
+                        "1", acme, host: "web-2", seconds: 10, groups: [Self.session("bob", count: 2, at: 10)]),
+                    Self.arrival(
+                        "2", acme, host: "web-1", seconds: 12, groups: [Self.session("carol", count: 3, at: 12)]),
+                    Self.arrival(
+                        "3", acme, host: "web-2", seconds: 14, groups: [Self.session("bob", count: 4, at: 14)]),
+                ]
+                let outcomes = try await first.ingestor.ingest(arrivals)
+                for arrival in arrivals {
+                    _ = try await second.ingestor.ingest([arrival])
+                }
+                #expect(
+                    Self.describe(outcomes) == [
+                        "stored 1 groups, 0 merges", "stored 1 groups, 1 merges", "stored 1 groups, 0 merges",
+                    ])
+                // What survives is the same: one group with every occurrence, one open ticket with all hosts,
+                // the merge recorded once, for the batch that caused it, and the absorbed group's ticket closed.
+                for query: SQLQueryString in [
+                    """
+                    SELECT id || '|' || template || '|' || CAST(count AS TEXT) || '|' || CAST(last_seen AS TEXT)
+                        AS value FROM error_groups WHERE merged_into IS NULL
+                    """,
+                    "SELECT group_id || '|' || CAST(SUM(count) AS TEXT) AS value FROM occurrences GROUP BY group_id",
+                    "SELECT survivor || '|' || absorbed || '|' || batch_id AS value FROM group_merges",
+                    "SELECT fingerprint || '|' || group_id AS value FROM fingerprints ORDER BY id",
+                    "SELECT group_id || '|' || status AS value FROM tickets ORDER BY id",
+                    """
+                    SELECT CAST(t.id AS TEXT) || '|' || CAST(COUNT(*) AS TEXT) AS value FROM tickets t
+                    JOIN ticket_hosts h ON h.ticket_id = t.id WHERE t.status = 'open' GROUP BY t.id
+                    """,
+                ] {
+                    let expected = try await second.store.strings(query)
+                    #expect(try await first.store.strings(query) == expected)
+                    #expect(!expected.isEmpty)
+                }
+                let occurrences: SQLQueryString = "SELECT CAST(SUM(occurrences) AS BIGINT) AS value FROM tickets"
+                #expect(try await first.store.integer(occurrences) == 11)
+                #expect(try await second.store.integer(occurrences) == 11)
             }
         }
 
@@ -218,7 +237,8 @@ extension DatabaseTests {
         func hostileTextIsStoredAsSent(engine: DatabaseEngine) async throws {
             try await TestDatabase.with(engine) { test in
                 let client = try await IngestTests.client(in: test.store)
-                let hostile = "quote \" backslash \\ newline \n tab \t escape \u{1b}[31m C1 \u{9b} emoji 🔥 ' ; DROP TABLE x; --"
+                let hostile =
+                    "quote \" backslash \\ newline \n tab \t escape \u{1b}[31m C1 \u{9b} emoji 🔥 ' ; DROP TABLE x; --"
                 var group = TestBatches.group("session closed for user alice")
                 group.samples = [
                     Batch.Sample(time: TestBatches.time(0), text: hostile, cursor: "s=1;\"i\"=2"),
@@ -230,7 +250,10 @@ extension DatabaseTests {
                 #expect(
                     try await test.store.strings("SELECT text AS value FROM samples ORDER BY id")
                         == [hostile, "before\u{FFFD}after"])
-                #expect(try await test.store.strings("SELECT cursor AS value FROM samples WHERE cursor IS NOT NULL") == ["s=1;\"i\"=2"])
+                #expect(
+                    try await test.store.strings("SELECT cursor AS value FROM samples WHERE cursor IS NOT NULL") == [
+                        "s=1;\"i\"=2"
+                    ])
                 #expect(
                     try await test.store.strings("SELECT position AS value FROM samples WHERE position IS NOT NULL")
                         == ["/var/log/a b.log:10"])
@@ -265,7 +288,9 @@ extension DatabaseTests {
                         == Array(repeating: "\(id)2 \(disk.fingerprint)", count: 3))
                 #expect(
                     try await samples().filter { $0.hasSuffix(alice.fingerprint) }
-                        == ["\(id)1 \(alice.fingerprint)", "\(id)4 \(alice.fingerprint)", "\(id)4 \(alice.fingerprint)"])
+                        == [
+                            "\(id)1 \(alice.fingerprint)", "\(id)4 \(alice.fingerprint)", "\(id)4 \(alice.fingerprint)",
+                        ])
                 // The counts are never sampled: every batch counted.
                 #expect(
                     try await test.store.integer(
@@ -338,7 +363,9 @@ extension DatabaseTests {
             }
         }
 
-        static func send(_ id: String, through queue: IngestQueue, client: AuthenticatedClient) async throws -> (
+        static func send(
+            _ id: String, through queue: IngestQueue, client: AuthenticatedClient
+        ) async throws -> (
             String, String
         ) {
             let batch = TestBatches.batch(id, groups: [IngestTests.sessionClosed("alice")])
