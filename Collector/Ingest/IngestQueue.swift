@@ -8,7 +8,8 @@ import Synchronization
 /// once, alone; under load each transaction takes every batch that waited (up to ``maximumBatches``), so the
 /// statements, the round trips and the commit's `fsync` are shared by all of them. Each batch is still stored
 /// whole or not at all: when a transaction fails, its batches are stored again one at a time, so that only a
-/// batch that fails on its own is answered with the error.
+/// batch that fails on its own is answered with the error (unless two fail in a row: then the database is
+/// failing, and the others are answered with the error at once).
 public final class IngestQueue: Sendable {
     /// What stores the batches.
     public let ingestor: BatchIngestor
@@ -83,8 +84,22 @@ public final class IngestQueue: Sendable {
                 group[0].continuation.resume(throwing: error)
                 return
             }
+            // One at a time: a batch that fails alone is the culprit. Two failing in a row say the database
+            // is failing, not a batch: the rest get the error at once instead of a timeout each.
+            var failuresInARow = 0
             for waiting in group {
-                await store([waiting])
+                if failuresInARow >= 2 {
+                    waiting.continuation.resume(throwing: error)
+                    continue
+                }
+                do {
+                    let outcome = try await ingestor.ingest([waiting.batch])[0]
+                    failuresInARow = 0
+                    waiting.continuation.resume(with: outcome.mapError { $0 as any Error })
+                } catch {
+                    failuresInARow += 1
+                    waiting.continuation.resume(throwing: error)
+                }
             }
         }
     }

@@ -363,6 +363,39 @@ extension DatabaseTests {
             }
         }
 
+        @Test(arguments: DatabaseEngine.allCases)
+        func whenEveryBatchFailsTheQueueStopsRetryingAfterTwo(engine: DatabaseEngine) async throws {
+            try await TestDatabase.with(engine) { test in
+                let client = try await IngestTests.client(in: test.store)
+                // Every transaction fails (every batch id ends in ""), as when the database is down.
+                let hook = GatedHook(poison: "")
+                let queue = IngestQueue(ingestor: BatchIngestor(store: test.store, hooks: [hook]), maximumBatches: 64)
+                let ids = (0...20).map { "\($0)" }
+                let outcomes = try await withThrowingTaskGroup(of: (String, String).self) { tasks in
+                    tasks.addTask { try await Self.send(ids[0], through: queue, client: client) }
+                    while !hook.entered.withLock({ $0 }) {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    for id in ids.dropFirst() {
+                        tasks.addTask { try await Self.send(id, through: queue, client: client) }
+                    }
+                    while queue.waiting < ids.count - 1 {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    hook.open.withLock { $0 = true }
+                    var outcomes: [String] = []
+                    for try await (_, outcome) in tasks {
+                        outcomes.append(outcome)
+                    }
+                    return outcomes
+                }
+                #expect(outcomes == Array(repeating: "error", count: ids.count))
+                // The first batch alone, the 20 others together, then two of them alone: not 20 more tries.
+                #expect(hook.transactions.withLock { $0.map(\.count) } == [1, ids.count - 1, 1, 1])
+                #expect(try await test.store.integer("SELECT COUNT(*) AS value FROM batches") == 0)
+            }
+        }
+
         static func send(
             _ id: String, through queue: IngestQueue, client: AuthenticatedClient
         ) async throws -> (
