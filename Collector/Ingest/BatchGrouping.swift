@@ -189,8 +189,12 @@ struct BatchGrouping {
     /// Takes the grouping lock of each source, in a fixed order so that two transactions cannot deadlock.
     private func lock(_ sources: [String]) async throws {
         guard store.engine == .postgresql else { return }
-        for key in Set(sources.map(Self.lockKey)).sorted() {
-            try await database.raw("SELECT pg_advisory_xact_lock(\(bind: key))").run()
+        // One round trip for all of them: a VALUES list is scanned in the order it is written.
+        let keys = Set(sources.map(Self.lockKey)).sorted().map { key -> SQLQueryString in "(\(bind: key))" }
+        for chunk in StatementChunks.of(keys, parametersPerItem: 1) {
+            try await database.raw(
+                "SELECT pg_advisory_xact_lock(key) FROM (VALUES \(chunk.joined(separator: ", "))) AS keys (key)"
+            ).run()
         }
     }
 
