@@ -54,15 +54,18 @@ struct BatchGrouping {
         let sources = Set(placement.arrivals.flatMap { $0.reports.map(\.sourceIdentity) }).sorted()
         try await lock(sources)
         let revisions = try await revisions(of: sources)
+        // Each source's reports, batch by batch: every source sees every batch, at the same index.
+        let none = placement.arrivals.map { Arrival(batchID: $0.batchID, receivedAt: $0.receivedAt, reports: []) }
+        var bySource = Dictionary(uniqueKeysWithValues: sources.map { ($0, none) })
+        for (index, arrival) in placement.arrivals.enumerated() {
+            for report in arrival.reports {
+                bySource[report.sourceIdentity]![index].reports.append(report)
+            }
+        }
         var rows = Rows()
         for source in sources {
             try await place(
-                placement.arrivals.map { arrival in
-                    var arrival = arrival
-                    arrival.reports = arrival.reports.filter { $0.sourceIdentity == source }
-                    return arrival
-                },
-                of: source, revision: revisions[source] ?? 0, into: &placement, rows: &rows)
+                bySource[source]!, of: source, revision: revisions[source] ?? 0, into: &placement, rows: &rows)
         }
         // Groups first: a fingerprint refers to its group. New fingerprints are inserted in the order they were
         // added to the stages: `id` is the replay order.

@@ -331,10 +331,14 @@ public struct BatchIngestor: Sendable {
         }
         var newest: [Fingerprint: [Sample]] = [:]
         var order: [Fingerprint] = []
+        var notDue: Set<Fingerprint> = []
         for (reports, hostID, batchID) in batches {
-            for report in reports where !report.samples.isEmpty {
+            for report in reports where !report.samples.isEmpty && !notDue.contains(report.fingerprint) {
                 if newest[report.fingerprint] == nil {
-                    guard sampleSchedule.isDue(report.fingerprint, at: now) else { continue }
+                    guard sampleSchedule.isDue(report.fingerprint, at: now) else {
+                        notDue.insert(report.fingerprint)
+                        continue
+                    }
                     order.append(report.fingerprint)
                 }
                 newest[report.fingerprint, default: []].append(

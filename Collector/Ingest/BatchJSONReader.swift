@@ -341,7 +341,9 @@ struct BatchJSONReader {
         }
         guard digits > 0 else { throw syntaxError("expected digits after '-'") }
         if digits > 1, bytes[negative ? start + 1 : start] == 0x30 { throw syntaxError("a number has a leading zero") }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+        if index < bytes.count,
+            bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e")
+        {
             index = start
             try skipNumber()
             throw Failure(message: "\(describe(path)): expected an integer")
@@ -504,7 +506,7 @@ struct BatchJSONReader {
     private mutating func literal(_ word: StaticString) throws(Failure) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count,
-            word.withUTF8Buffer({ Array($0) }) == Array(bytes[index..<index + count])
+            (0..<count).allSatisfy({ word.utf8Start[$0] == bytes[index + $0] })
         else { throw syntaxError("expected a value") }
         index += count
     }

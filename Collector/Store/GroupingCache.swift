@@ -51,10 +51,4 @@ final class GroupingCache: Sendable {
             entries[source] = Entry(revision: revision, stage: stage)
         }
     }
-
-    /// Forgets every stage and source.
-    func removeAll() {
-        entries.withLock { $0.removeAll() }
-        sources.withLock { $0.removeAll() }
-    }
 }

@@ -331,25 +331,7 @@ extension DatabaseTests {
                 let hook = GatedHook(poison: ":poison")
                 let queue = IngestQueue(ingestor: BatchIngestor(store: test.store, hooks: [hook]), maximumBatches: 64)
                 let ids = ["first"] + (1...30).map { "\($0)" } + ["poison"]
-                let outcomes = try await withThrowingTaskGroup(of: (String, String).self) { tasks in
-                    // The first batch holds the writer inside its transaction; the others queue behind it.
-                    tasks.addTask { try await Self.send(ids[0], through: queue, client: client) }
-                    while !hook.entered.withLock({ $0 }) {
-                        try await Task.sleep(for: .milliseconds(5))
-                    }
-                    for id in ids.dropFirst() {
-                        tasks.addTask { try await Self.send(id, through: queue, client: client) }
-                    }
-                    while queue.waiting < ids.count - 1 {
-                        try await Task.sleep(for: .milliseconds(5))
-                    }
-                    hook.open.withLock { $0 = true }
-                    var outcomes: [String: String] = [:]
-                    for try await (id, outcome) in tasks {
-                        outcomes[id] = outcome
-                    }
-                    return outcomes
-                }
+                let outcomes = try await Self.sendWhileTheFirstIsHeld(ids, through: queue, hook: hook, client: client)
                 #expect(outcomes["poison"] == "error")
                 #expect(ids.dropLast().allSatisfy { outcomes[$0] == "stored" })
                 #expect(try await test.store.integer("SELECT COUNT(*) AS value FROM batches") == Int64(ids.count - 1))
@@ -371,28 +353,36 @@ extension DatabaseTests {
                 let hook = GatedHook(poison: "")
                 let queue = IngestQueue(ingestor: BatchIngestor(store: test.store, hooks: [hook]), maximumBatches: 64)
                 let ids = (0...20).map { "\($0)" }
-                let outcomes = try await withThrowingTaskGroup(of: (String, String).self) { tasks in
-                    tasks.addTask { try await Self.send(ids[0], through: queue, client: client) }
-                    while !hook.entered.withLock({ $0 }) {
-                        try await Task.sleep(for: .milliseconds(5))
-                    }
-                    for id in ids.dropFirst() {
-                        tasks.addTask { try await Self.send(id, through: queue, client: client) }
-                    }
-                    while queue.waiting < ids.count - 1 {
-                        try await Task.sleep(for: .milliseconds(5))
-                    }
-                    hook.open.withLock { $0 = true }
-                    var outcomes: [String] = []
-                    for try await (_, outcome) in tasks {
-                        outcomes.append(outcome)
-                    }
-                    return outcomes
-                }
-                #expect(outcomes == Array(repeating: "error", count: ids.count))
+                let outcomes = try await Self.sendWhileTheFirstIsHeld(ids, through: queue, hook: hook, client: client)
+                #expect(ids.allSatisfy { outcomes[$0] == "error" })
                 // The first batch alone, the 20 others together, then two of them alone: not 20 more tries.
                 #expect(hook.transactions.withLock { $0.map(\.count) } == [1, ids.count - 1, 1, 1])
                 #expect(try await test.store.integer("SELECT COUNT(*) AS value FROM batches") == 0)
+            }
+        }
+
+        /// Sends the batches `ids` through `queue`: the first alone, held inside its transaction by `hook`
+        /// until all the others wait behind it. Gives each batch's outcome: stored, duplicate or error.
+        static func sendWhileTheFirstIsHeld(
+            _ ids: [String], through queue: IngestQueue, hook: GatedHook, client: AuthenticatedClient
+        ) async throws -> [String: String] {
+            try await withThrowingTaskGroup(of: (String, String).self) { tasks in
+                tasks.addTask { try await Self.send(ids[0], through: queue, client: client) }
+                while !hook.entered.withLock({ $0 }) {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                for id in ids.dropFirst() {
+                    tasks.addTask { try await Self.send(id, through: queue, client: client) }
+                }
+                while queue.waiting < ids.count - 1 {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                hook.open.withLock { $0 = true }
+                var outcomes: [String: String] = [:]
+                for try await (id, outcome) in tasks {
+                    outcomes[id] = outcome
+                }
+                return outcomes
             }
         }
 
