@@ -386,9 +386,13 @@ struct BatchGrouping {
             ).run()
             try await database.raw(
                 """
-                INSERT INTO occurrences (group_id, host_id, hour_start, count)
-                SELECT \(bind: survivor), host_id, hour_start, count FROM occurrences WHERE group_id = \(bind: group)
-                ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET count = occurrences.count + excluded.count
+                INSERT INTO occurrences (group_id, host_id, hour_start, count, last_seen)
+                SELECT \(bind: survivor), host_id, hour_start, count, last_seen FROM occurrences
+                WHERE group_id = \(bind: group)
+                ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET
+                    count = occurrences.count + excluded.count,
+                    last_seen = CASE WHEN occurrences.last_seen >= excluded.last_seen THEN occurrences.last_seen
+                        ELSE COALESCE(excluded.last_seen, occurrences.last_seen) END
                 """
             ).run()
             try await database.raw("DELETE FROM occurrences WHERE group_id = \(bind: group)").run()

@@ -72,6 +72,7 @@ public struct BatchIngestor: Sendable {
     public func ingest(_ pending: [PendingBatch]) async throws -> [Result<IngestOutcome, BatchRejection>] {
         guard !pending.isEmpty else { return [] }
         let now = pending.map(\.receivedAt).max()!
+        let afterCommit = AfterCommit()
         let (outcomes, placement, sampled) = try await store.withTransaction { database in
             var outcomes = try await recordBatches(pending, in: database)
             let stored = pending.indices.filter { outcomes[$0] == nil }
@@ -102,7 +103,7 @@ public struct BatchIngestor: Sendable {
             let sampled = try await addSamples(
                 zip(reports, ingested).map { ($0, $1.hostID, $1.batchID) }, now: now, in: database)
             for hook in hooks {
-                try await hook.batchesStored(ingested, in: database, engine: store.engine)
+                try await hook.batchesStored(ingested, in: database, engine: store.engine, afterCommit: afterCommit)
             }
             for (index, batch) in zip(stored, ingested) {
                 outcomes[index] = .success(.stored(batch))
@@ -114,6 +115,7 @@ public struct BatchIngestor: Sendable {
         }
         store.groupingCache.storeSources(placement.sources)
         sampleSchedule.written(sampled, at: now)
+        afterCommit.run()
         return outcomes.map { $0! }
     }
 
@@ -274,7 +276,7 @@ public struct BatchIngestor: Sendable {
     }
 
     /// Adds each group's count to the bucket of the hour of its last occurrence in each batch, for the batch's
-    /// host: one row per bucket, whichever batches it comes from.
+    /// host, and keeps the bucket's last occurrence: one row per bucket, whichever batches it comes from.
     private func addOccurrences(
         _ batches: [(reports: [FingerprintReport], hostID: Int64)], placement: BatchGrouping.Placement,
         in database: any SQLDatabase
@@ -287,29 +289,37 @@ public struct BatchIngestor: Sendable {
                 (lhs.group, lhs.hostID, lhs.hourStart) < (rhs.group, rhs.hostID, rhs.hourStart)
             }
         }
-        var counts: [Bucket: Int] = [:]
+        var buckets: [Bucket: (count: Int, lastSeen: WireTimestamp)] = [:]
         for (reports, hostID) in batches {
             for report in reports {
                 let bucket = Bucket(
                     group: placement.groupOf[report.fingerprint]!, hostID: hostID,
                     hourStart: Self.hourStart(report.lastSeen))
-                counts[bucket, default: 0] += report.count
+                let seen = buckets[bucket]
+                buckets[bucket] = (
+                    (seen?.count ?? 0) + report.count, max(seen?.lastSeen ?? report.lastSeen, report.lastSeen)
+                )
             }
         }
         // Sorted, so that two collectors writing the same buckets take their row locks in the same order.
-        var rows = JSONRows(("group_id", .text), ("host_id", .integer), ("hour_start", .integer), ("count", .integer))
-        for (bucket, count) in counts.sorted(by: { $0.key < $1.key }) {
+        var rows = JSONRows(
+            ("group_id", .text), ("host_id", .integer), ("hour_start", .integer), ("count", .integer),
+            ("last_seen", .integer))
+        for (bucket, seen) in buckets.sorted(by: { $0.key < $1.key }) {
             rows.append([
                 .text(bucket.group.description), .integer(bucket.hostID), .integer(bucket.hourStart),
-                .integer(Int64(count)),
+                .integer(Int64(seen.count)), .integer(seen.lastSeen.microseconds),
             ])
         }
         guard !rows.isEmpty else { return }
         try await database.raw(
             """
-            INSERT INTO occurrences (group_id, host_id, hour_start, count)
-            SELECT group_id, host_id, hour_start, count FROM \(rows.table(store.engine)) WHERE true
-            ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET count = occurrences.count + excluded.count
+            INSERT INTO occurrences (group_id, host_id, hour_start, count, last_seen)
+            SELECT group_id, host_id, hour_start, count, last_seen FROM \(rows.table(store.engine)) WHERE true
+            ON CONFLICT (group_id, host_id, hour_start) DO UPDATE SET
+                count = occurrences.count + excluded.count,
+                last_seen = CASE WHEN occurrences.last_seen >= excluded.last_seen THEN occurrences.last_seen
+                    ELSE excluded.last_seen END
             """
         ).run()
     }
@@ -385,9 +395,11 @@ public struct BatchIngestor: Sendable {
         return order
     }
 
+    /// An hour, the span of an occurrence bucket, in microseconds.
+    static let hour: Int64 = 3_600_000_000
+
     /// The start of the UTC hour holding `time`, in microseconds.
     static func hourStart(_ time: WireTimestamp) -> Int64 {
-        let hour: Int64 = 3_600_000_000
         let floored = time.microseconds >= 0 ? time.microseconds / hour : (time.microseconds - hour + 1) / hour
         return floored * hour
     }

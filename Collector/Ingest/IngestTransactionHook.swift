@@ -10,6 +10,9 @@ import SQLKit
 /// ticket a moment earlier (use `INSERT ... ON CONFLICT DO NOTHING` and read the winner's row).
 public protocol IngestTransactionHook: Sendable {
     /// Acts on `batches`, in the order they were stored, writing through `database`, a connection inside the
-    /// ingest transaction. The result must be the same as acting on each batch in turn.
-    func batchesStored(_ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine) async throws
+    /// ingest transaction. The result must be the same as acting on each batch in turn. What the hook may only
+    /// remember once the transaction committed goes to `afterCommit`.
+    func batchesStored(
+        _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine, afterCommit: AfterCommit
+    ) async throws
 }

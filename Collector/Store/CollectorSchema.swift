@@ -311,6 +311,14 @@ public enum CollectorSchema {
                 "ALTER TABLE outbox ADD COLUMN html_body TEXT",
             ]
         },
+        Migration(version: 8, name: "hourly occurrences keep their last time") { _ in
+            [
+                // The last occurrence in the bucket: a ticket's hosts take their last-seen time from here,
+                // so that `ticket_hosts` is written once per host and ticket instead of once per batch.
+                // NULL for the buckets written before.
+                "ALTER TABLE occurrences ADD COLUMN last_seen BIGINT"
+            ]
+        },
     ]
 
     /// An auto-numbered `BIGINT` primary key, as each engine spells it.

@@ -46,16 +46,22 @@ extension Store {
                 ).first()?.decode(column: "template", as: String.self) ?? ""
             let hosts = try await database.raw(
                 """
-                SELECT h.name, c.name AS client, th.first_seen, th.last_seen
+                SELECT h.name, c.name AS client, th.first_seen, th.last_seen,
+                    \(TicketHostTimes.bucketLastSeen("th")) AS bucket_last_seen
                 FROM ticket_hosts th JOIN hosts h ON h.id = th.host_id JOIN clients c ON c.id = h.client_id
                 WHERE th.ticket_id = \(bind: id) ORDER BY c.name, h.name
                 """
             ).all().map { row in
-                TicketDetail.AffectedHost(
+                // A closed ticket's rows hold its hosts' last times; the buckets may have later occurrences,
+                // of a later ticket.
+                let lastSeen = try row.decode(column: "last_seen", as: Int64.self)
+                let buckets =
+                    ticket.status == .closed ? nil : try row.decode(column: "bucket_last_seen", as: Int64?.self)
+                return TicketDetail.AffectedHost(
                     name: try row.decode(column: "name", as: String.self),
                     client: try row.decode(column: "client", as: String.self),
                     firstSeen: WireTimestamp(microseconds: try row.decode(column: "first_seen", as: Int64.self)),
-                    lastSeen: WireTimestamp(microseconds: try row.decode(column: "last_seen", as: Int64.self)))
+                    lastSeen: WireTimestamp(microseconds: max(lastSeen, buckets ?? lastSeen)))
             }
             let clients = try await database.raw(
                 """
@@ -131,6 +137,7 @@ extension Store {
                 WHERE id = \(bind: id)
                 """
             ).run()
+            if status == .closed { try await TicketHostTimes.freeze(tickets: [id], in: database) }
             try await TicketHistory.record(
                 .statusChanged, ticketID: id, actor: actor, detail: "\(previous.rawValue) → \(status.rawValue)",
                 at: now, in: database)
@@ -186,6 +193,7 @@ extension Store {
                 RETURNING id
                 """
             ).all().map { try $0.decode(column: "id", as: Int64.self) }
+            try await TicketHostTimes.freeze(tickets: closed, in: database)
             for id in closed.sorted() {
                 try await TicketHistory.record(
                     .autoClosed, ticketID: id, actor: TicketActor.validation,

@@ -18,6 +18,8 @@ public struct TicketEngine: IngestTransactionHook {
     public let outbox: MailOutbox
     /// Where the engine logs its decisions.
     public let logger: Logger
+    /// The ticket hosts and clients known to be stored.
+    let members = TicketMembers()
 
     /// Creates an engine.
     public init(configuration: TicketConfiguration, outbox: MailOutbox, logger: Logger) {
@@ -34,7 +36,7 @@ public struct TicketEngine: IngestTransactionHook {
     /// join the rest. The ticket opens for the client of the first batch that brought the group; the other
     /// clients new to a ticket are told it affects them too.
     public func batchesStored(
-        _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine
+        _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine, afterCommit: AfterCommit
     ) async throws {
         guard let now = batches.map(\.receivedAt).max() else { return }
         for batch in batches {
@@ -59,7 +61,8 @@ public struct TicketEngine: IngestTransactionHook {
             tickets[group.activity.group.description].map { (totals: group, ticket: $0) }
         }
         guard !handled.isEmpty else { return }
-        let newClients = try await recordActivity(handled, now: now, in: database, engine: engine)
+        let newClients = try await recordActivity(
+            handled, now: now, in: database, engine: engine, afterCommit: afterCommit)
 
         for (group, ticket) in handled {
             let metadata: Logger.Metadata = [
@@ -87,7 +90,8 @@ public struct TicketEngine: IngestTransactionHook {
             }
             guard ticket.status != .closed else { continue }
             for client in group.clients
-            where client.id != opener?.id && newClients.contains(TicketClient(ticketID: ticket.id, clientID: client.id))
+            where client.id != opener?.id
+                && newClients.contains(TicketMembers.Pair(ticketID: ticket.id, memberID: client.id))
             {
                 try await outbox.queue(
                     .affected, ticketID: ticket.id, clientID: client.id, actor: TicketActor.engine, now: now,
@@ -102,11 +106,6 @@ public struct TicketEngine: IngestTransactionHook {
         var status: TicketStatus
         var fixedAt: Int64?
         var priority: TicketPriority
-    }
-
-    private struct TicketClient: Hashable {
-        var ticketID: Int64
-        var clientID: Int64
     }
 
     /// What the batches stored together brought to one group.
@@ -151,16 +150,19 @@ public struct TicketEngine: IngestTransactionHook {
         }
     }
 
-    /// Adds the batches' occurrences to each ticket, their hosts to the ticket's hosts and their clients to the
-    /// ticket's clients, one statement per table; returns the ticket-client pairs that are new.
+    /// Adds the batches' occurrences to each ticket, and their hosts and clients new to a ticket to its hosts
+    /// and clients; returns the ticket-client pairs that are new.
+    ///
+    /// A pair already known to be stored (``TicketMembers``) is not written again: a host's last time on the
+    /// ticket is read from the hourly buckets, which ingest writes anyway (see ``TicketHostTimes``).
     private func recordActivity(
         _ handled: [(totals: GroupTotals, ticket: CurrentTicket)], now: WireTimestamp, in database: any SQLDatabase,
-        engine: DatabaseEngine
-    ) async throws -> Set<TicketClient> {
+        engine: DatabaseEngine, afterCommit: AfterCommit
+    ) async throws -> Set<TicketMembers.Pair> {
         var seen = JSONRows(("id", .integer), ("last_seen", .integer), ("occurrences", .integer))
-        var hosts = JSONRows(
-            ("ticket_id", .integer), ("host_id", .integer), ("first_seen", .integer), ("last_seen", .integer))
-        var clients = JSONRows(("ticket_id", .integer), ("client_id", .integer), ("first_seen", .integer))
+        var hostTimes: [TicketMembers.Pair: (firstSeen: WireTimestamp, lastSeen: WireTimestamp)] = [:]
+        var hostPairs: [TicketMembers.Pair] = []
+        var clientPairs: [TicketMembers.Pair] = []
         // In order of ticket, so that two collectors take the rows' locks in the same order.
         for (group, ticket) in handled.sorted(by: { $0.ticket.id < $1.ticket.id }) {
             seen.append([
@@ -168,14 +170,11 @@ public struct TicketEngine: IngestTransactionHook {
                 .integer(Int64(group.activity.count)),
             ])
             for (host, times) in group.hosts.sorted(by: { $0.key < $1.key }) {
-                hosts.append([
-                    .integer(ticket.id), .integer(host), .integer(times.firstSeen.microseconds),
-                    .integer(times.lastSeen.microseconds),
-                ])
+                let pair = TicketMembers.Pair(ticketID: ticket.id, memberID: host)
+                hostTimes[pair] = times
+                hostPairs.append(pair)
             }
-            for client in group.clients {
-                clients.append([.integer(ticket.id), .integer(client.id), .integer(now.microseconds)])
-            }
+            clientPairs += group.clients.map { TicketMembers.Pair(ticketID: ticket.id, memberID: $0.id) }
         }
         try await database.raw(
             """
@@ -188,28 +187,49 @@ public struct TicketEngine: IngestTransactionHook {
             FROM seen WHERE tickets.id = seen.id
             """
         ).run()
-        try await database.raw(
-            """
-            INSERT INTO ticket_hosts (ticket_id, host_id, first_seen, last_seen)
-            SELECT ticket_id, host_id, first_seen, last_seen FROM \(hosts.table(engine)) WHERE true
-            ON CONFLICT (ticket_id, host_id) DO UPDATE SET last_seen = CASE
-                WHEN excluded.last_seen > ticket_hosts.last_seen THEN excluded.last_seen
-                ELSE ticket_hosts.last_seen END
-            """
-        ).run()
-        var newClients: Set<TicketClient> = []
-        for row in try await database.raw(
-            """
-            INSERT INTO ticket_clients (ticket_id, client_id, first_seen)
-            SELECT ticket_id, client_id, first_seen FROM \(clients.table(engine)) WHERE true
-            ON CONFLICT (ticket_id, client_id) DO NOTHING
-            RETURNING ticket_id, client_id
-            """
-        ).all() {
-            newClients.insert(
-                TicketClient(
-                    ticketID: try row.decode(column: "ticket_id", as: Int64.self),
-                    clientID: try row.decode(column: "client_id", as: Int64.self)))
+        let newHosts = members.unknown(hostPairs, .hosts)
+        if !newHosts.isEmpty {
+            var hosts = JSONRows(
+                ("ticket_id", .integer), ("host_id", .integer), ("first_seen", .integer), ("last_seen", .integer))
+            for pair in newHosts {
+                let times = hostTimes[pair]!
+                hosts.append([
+                    .integer(pair.ticketID), .integer(pair.memberID), .integer(times.firstSeen.microseconds),
+                    .integer(times.lastSeen.microseconds),
+                ])
+            }
+            try await database.raw(
+                """
+                INSERT INTO ticket_hosts (ticket_id, host_id, first_seen, last_seen)
+                SELECT ticket_id, host_id, first_seen, last_seen FROM \(hosts.table(engine)) WHERE true
+                ON CONFLICT (ticket_id, host_id) DO NOTHING
+                """
+            ).run()
+        }
+        var newClients: Set<TicketMembers.Pair> = []
+        let unknownClients = members.unknown(clientPairs, .clients)
+        if !unknownClients.isEmpty {
+            var clients = JSONRows(("ticket_id", .integer), ("client_id", .integer), ("first_seen", .integer))
+            for pair in unknownClients {
+                clients.append([.integer(pair.ticketID), .integer(pair.memberID), .integer(now.microseconds)])
+            }
+            for row in try await database.raw(
+                """
+                INSERT INTO ticket_clients (ticket_id, client_id, first_seen)
+                SELECT ticket_id, client_id, first_seen FROM \(clients.table(engine)) WHERE true
+                ON CONFLICT (ticket_id, client_id) DO NOTHING
+                RETURNING ticket_id, client_id
+                """
+            ).all() {
+                newClients.insert(
+                    TicketMembers.Pair(
+                        ticketID: try row.decode(column: "ticket_id", as: Int64.self),
+                        memberID: try row.decode(column: "client_id", as: Int64.self)))
+            }
+        }
+        afterCommit.append { [members] in
+            members.remember(newHosts, .hosts)
+            members.remember(unknownClients, .clients)
         }
         return newClients
     }
@@ -397,10 +417,11 @@ public struct TicketEngine: IngestTransactionHook {
                 WHERE group_id = \(bind: absorbed.description) AND status <> 'closed'
                 RETURNING id
                 """
-            ).all()
-            for row in closed {
+            ).all().map { try $0.decode(column: "id", as: Int64.self) }
+            try await TicketHostTimes.freeze(tickets: closed, in: database)
+            for id in closed {
                 try await TicketHistory.record(
-                    .merged, ticketID: try row.decode(column: "id", as: Int64.self), actor: TicketActor.engine,
+                    .merged, ticketID: id, actor: TicketActor.engine,
                     detail: "group \(absorbed) merged into group \(merge.survivor)", at: now, in: database)
             }
         }

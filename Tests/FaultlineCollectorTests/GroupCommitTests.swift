@@ -72,7 +72,10 @@ extension DatabaseTests {
                 ("error_groups", ["id", "template", "first_seen", "last_seen", "count", "merged_into"], "id"),
                 ("group_merges", ["survivor", "absorbed", "template", "batch_id"], "id"),
                 ("grouping_sources", ["source_identity", "revision"], "source_identity"),
-                ("occurrences", ["group_id", "host_id", "hour_start", "count"], "group_id, host_id, hour_start"),
+                (
+                    "occurrences", ["group_id", "host_id", "hour_start", "count", "last_seen"],
+                    "group_id, host_id, hour_start"
+                ),
                 (
                     "hosts",
                     [
@@ -88,7 +91,7 @@ extension DatabaseTests {
                         "occurrences",
                     ], "id"
                 ),
-                ("ticket_hosts", ["ticket_id", "host_id", "first_seen", "last_seen"], "ticket_id, host_id"),
+                ("ticket_hosts", ["ticket_id", "host_id", "first_seen"], "ticket_id, host_id"),
                 ("ticket_clients", ["ticket_id", "client_id"], "ticket_id, client_id"),
                 ("outbox", ["ticket_id", "client_id", "kind", "recipients", "subject"], "ticket_id, client_id, kind"),
                 ("ticket_history", ["ticket_id", "kind", "detail"], "ticket_id, kind, detail"),
@@ -99,6 +102,12 @@ extension DatabaseTests {
                 contents[table.name] = try await store.strings(
                     "SELECT \(unsafeRaw: row) AS value FROM \(unsafeRaw: table.name) ORDER BY \(unsafeRaw: table.order)"
                 )
+            }
+            // A host's last time on a ticket is read from the ticket's buckets too, not from its row alone.
+            for id in try await store.strings("SELECT CAST(id AS TEXT) AS value FROM tickets ORDER BY id") {
+                contents["ticket \(id)'s hosts"] = try await store.ticketDetail(id: Int64(id)!)!.hosts.map {
+                    "\($0.client)|\($0.name)|\($0.firstSeen.microseconds)|\($0.lastSeen.microseconds)"
+                }
             }
             return contents
         }
@@ -311,7 +320,8 @@ extension DatabaseTests {
             }
 
             func batchesStored(
-                _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine
+                _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine,
+                afterCommit: AfterCommit
             ) async throws {
                 entered.withLock { $0 = true }
                 while !open.withLock({ $0 }) {

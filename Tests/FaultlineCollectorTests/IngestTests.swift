@@ -292,7 +292,8 @@ extension DatabaseTests {
             }
 
             func batchesStored(
-                _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine
+                _ batches: [IngestedBatch], in database: any SQLDatabase, engine: DatabaseEngine,
+                afterCommit: AfterCommit
             ) async throws {
                 seen.withLock { $0.append(contentsOf: batches) }
                 // Visible inside the transaction.

@@ -247,6 +247,55 @@ extension DatabaseTests {
             smtp.stop()
         }
 
+        /// A ticket's host row is written once; its last time comes from the hourly buckets while the ticket
+        /// lives, and is written into the row when the ticket closes, where a later ticket cannot move it.
+        @Test(arguments: DatabaseEngine.allCases)
+        func aHostsLastTimeFollowsItsBucketsAndStaysWithTheClosedTicket(engine: DatabaseEngine) async throws {
+            try await TestDatabase.with(engine) { test in
+                let acme = try await IngestTests.client(in: test.store, named: "acme")
+                let collector = Collector(
+                    store: test.store, client: acme, smtpURL: "smtp://127.0.0.1:1", tickets: TicketConfiguration())
+                func logs(_ batch: String, at seconds: Int64) async throws {
+                    let time = TestBatches.time(seconds)
+                    _ = try await collector.ingestor.ingest(
+                        TestBatches.batch(
+                            batch, groups: [TestBatches.group("disk /dev/sda1 is full", at: time)], windowEnd: time),
+                        from: acme, receivedAt: time)
+                }
+                func hostTimes(_ ticket: Int64) async throws -> [Int64] {
+                    let host = try #require(try await test.store.ticketDetail(id: ticket)?.hosts.first)
+                    return [host.firstSeen, host.lastSeen].map { $0.microseconds - TestBatches.tenOClock.microseconds }
+                }
+                let rowLastSeen: SQLQueryString = """
+                    SELECT CAST(last_seen - \(bind: TestBatches.tenOClock.microseconds) AS TEXT) AS value
+                    FROM ticket_hosts ORDER BY ticket_id
+                    """
+                try await logs("1", at: 10)
+                // An hour and a half later, in another bucket, then in the same one.
+                try await logs("2", at: 5_400)
+                try await logs("3", at: 5_460)
+                let first = try await test.store.tickets()[0].id
+                // Each batch's occurrence lasts a second: the row keeps the first batch's last time.
+                let rowsOpen = try await test.store.strings(rowLastSeen)
+                let timesOpen = try await hostTimes(first)
+                #expect(rowsOpen == ["11000000"])
+                #expect(timesOpen == [10_000_000, 5_461_000_000])
+
+                try await test.store.setStatus(
+                    ofTicket: first, to: .closed, actor: "admin", now: TestBatches.time(5_500))
+                #expect(try await test.store.strings(rowLastSeen) == ["5461000000"])
+                // The error comes back in the same hour: a new ticket, and the closed one keeps its time.
+                try await logs("4", at: 5_520)
+                let second = try #require(try await test.store.tickets().map(\.id).first { $0 != first })
+                let rowsAfter = try await test.store.strings(rowLastSeen)
+                let timesFirst = try await hostTimes(first)
+                let timesSecond = try await hostTimes(second)
+                #expect(rowsAfter == ["5461000000", "5521000000"])
+                #expect(timesFirst == [10_000_000, 5_461_000_000])
+                #expect(timesSecond == [5_520_000_000, 5_521_000_000])
+            }
+        }
+
         @Test(arguments: DatabaseEngine.allCases)
         func aSourceRuleHasItsOwnThreshold(engine: DatabaseEngine) async throws {
             try await TestDatabase.with(engine) { test in
