@@ -50,7 +50,8 @@ struct BatchGrouping {
     /// Places the batches' fingerprints, the batches taken in order.
     func place(_ arrivals: [Arrival]) async throws -> Placement {
         var placement = Placement()
-        placement.arrivals = try await withStoredSources(arrivals)
+        let stored: Set<Fingerprint>
+        (placement.arrivals, stored) = try await withStoredSources(arrivals)
         let sources = Set(placement.arrivals.flatMap { $0.reports.map(\.sourceIdentity) }).sorted()
         try await lock(sources)
         let revisions = try await revisions(of: sources)
@@ -67,8 +68,7 @@ struct BatchGrouping {
             try await place(
                 bySource[source]!, of: source, revision: revisions[source] ?? 0, into: &placement, rows: &rows)
         }
-        // Groups first: a fingerprint refers to its group. New fingerprints are inserted in the order they were
-        // added to the stages: `id` is the replay order.
+        // Groups first: a fingerprint refers to its group.
         if !rows.groups.isEmpty {
             try await database.raw(
                 """
@@ -85,20 +85,54 @@ struct BatchGrouping {
                 """
             ).run()
         }
-        var fingerprints = Rows.fingerprintColumns()
-        for (_, row) in rows.fingerprints.enumerated().sorted(by: {
+        // Stored fingerprints only add to their counts and times; new ones are inserted whole, in the order
+        // they were added to the stages: `id` is the replay order.
+        var added = JSONRows(
+            ("fingerprint", .text), ("algorithm", .integer), ("source_kind", .text), ("source_identity", .text),
+            ("template", .text), ("severity", .text), ("group_id", .text), ("introduced_by_batch", .text),
+            ("first_seen", .integer), ("last_seen", .integer), ("count", .integer))
+        var counted = JSONRows(
+            ("fingerprint", .text), ("first_seen", .integer), ("last_seen", .integer), ("count", .integer))
+        for row in rows.fingerprints.enumerated().sorted(by: {
             ($0.element.arrival, $0.offset) < ($1.element.arrival, $1.offset)
         }).map(\.element) {
-            fingerprints.append(row)
+            if stored.contains(row.fingerprint) {
+                counted.append([
+                    .text(row.fingerprint.description), .integer(row.report.firstSeen.microseconds),
+                    .integer(row.report.lastSeen.microseconds), .integer(Int64(row.report.count)),
+                ])
+            } else {
+                added.append([
+                    .text(row.fingerprint.description), .integer(Int64(row.report.algorithm)),
+                    .text(row.report.sourceKind), .text(row.source), .text(row.report.template),
+                    .text(row.report.severity), .text(row.group.description), .text(row.batchID),
+                    .integer(row.report.firstSeen.microseconds), .integer(row.report.lastSeen.microseconds),
+                    .integer(Int64(row.report.count)),
+                ])
+            }
         }
-        if !fingerprints.isEmpty {
+        if !counted.isEmpty {
+            try await database.raw(
+                """
+                WITH seen AS (SELECT fingerprint, first_seen, last_seen, count FROM \(counted.table(store.engine)))
+                UPDATE fingerprints SET
+                    count = fingerprints.count + seen.count,
+                    first_seen = CASE WHEN seen.first_seen < fingerprints.first_seen
+                        THEN seen.first_seen ELSE fingerprints.first_seen END,
+                    last_seen = CASE WHEN seen.last_seen > fingerprints.last_seen
+                        THEN seen.last_seen ELSE fingerprints.last_seen END
+                FROM seen WHERE fingerprints.fingerprint = seen.fingerprint
+                """
+            ).run()
+        }
+        if !added.isEmpty {
             try await database.raw(
                 """
                 INSERT INTO fingerprints (fingerprint, algorithm, source_kind, source_identity, template, severity,
                     group_id, introduced_by_batch, first_seen, last_seen, count)
                 SELECT fingerprint, algorithm, source_kind, source_identity, template, severity, group_id,
                     introduced_by_batch, first_seen, last_seen, count
-                FROM \(fingerprints.table(store.engine)) WHERE true
+                FROM \(added.table(store.engine)) WHERE true
                 ON CONFLICT (fingerprint) DO UPDATE SET
                     count = fingerprints.count + excluded.count,
                     first_seen = CASE WHEN excluded.first_seen < fingerprints.first_seen
@@ -111,28 +145,30 @@ struct BatchGrouping {
         return placement
     }
 
-    /// The `error_groups` and `fingerprints` rows of the batches, written with one statement per table once
-    /// every source is placed: one row per key, the batches' counts added up.
+    /// The `error_groups` and `fingerprints` rows of the batches, written once every source is placed (one
+    /// statement for the groups, one for the stored fingerprints, one for the new): one row per key, the
+    /// batches' counts added up.
     private struct Rows {
         var groups = JSONRows(
             ("id", .text), ("source_identity", .text), ("template", .text), ("first_seen", .integer),
             ("last_seen", .integer), ("count", .integer), ("created_at", .integer))
-        /// Each with the index of the batch that brought it first, for writing them in order of arrival.
-        var fingerprints: [(arrival: Int, row: [JSONRows.Value])] = []
-
-        static func fingerprintColumns() -> JSONRows {
-            JSONRows(
-                ("fingerprint", .text), ("algorithm", .integer), ("source_kind", .text), ("source_identity", .text),
-                ("template", .text), ("severity", .text), ("group_id", .text), ("introduced_by_batch", .text),
-                ("first_seen", .integer), ("last_seen", .integer), ("count", .integer))
-        }
+        /// One per fingerprint, the batches' reports added up, with the index of the batch that brought it
+        /// first, for writing them in order of arrival.
+        var fingerprints:
+            [(
+                arrival: Int, fingerprint: Fingerprint, report: FingerprintReport, source: String, group: GroupID,
+                batchID: String
+            )] = []
     }
 
     /// The `grouping_sources.revision` of each source, read under the sources' locks; a source seen for the
     /// first time is added at revision 0.
     private func revisions(of sources: [String]) async throws -> [String: Int64] {
         guard !sources.isEmpty else { return [:] }
-        let rows = sources.map { source -> SQLQueryString in "(\(bind: source), 0)" }
+        // A source with a cached stage has its row: rows are never deleted, and stages are cached after commit.
+        let rows = sources.filter { !store.groupingCache.hasStage(for: $0) }.map { source -> SQLQueryString in
+            "(\(bind: source), 0)"
+        }
         for chunk in StatementChunks.of(rows, parametersPerItem: 1) {
             try await database.raw(
                 """
@@ -158,8 +194,8 @@ struct BatchGrouping {
 
     /// The batches, each report with the source its fingerprint was first stored under: a fingerprint belongs
     /// to one source forever, even if an agent later reports it under another name. A new fingerprint belongs
-    /// to the source of its first report.
-    private func withStoredSources(_ arrivals: [Arrival]) async throws -> [Arrival] {
+    /// to the source of its first report. Also gives the fingerprints that have a row.
+    private func withStoredSources(_ arrivals: [Arrival]) async throws -> ([Arrival], Set<Fingerprint>) {
         let fingerprints = Set(arrivals.flatMap { $0.reports.map(\.fingerprint) })
         var sourceOf = store.groupingCache.sources(of: fingerprints)
         let unknown = fingerprints.filter { sourceOf[$0] == nil }.map(\.description)
@@ -175,7 +211,8 @@ struct BatchGrouping {
                 }
             }
         }
-        return arrivals.map { arrival in
+        let stored = Set(sourceOf.keys)
+        let placed = arrivals.map { arrival in
             var arrival = arrival
             for index in arrival.reports.indices {
                 let fingerprint = arrival.reports[index].fingerprint
@@ -187,6 +224,7 @@ struct BatchGrouping {
             }
             return arrival
         }
+        return (placed, stored)
     }
 
     /// Takes the grouping lock of each source, in a fixed order so that two transactions cannot deadlock.
@@ -285,16 +323,7 @@ struct BatchGrouping {
         for fingerprint in fingerprintOrder {
             let (report, batchID, arrival) = fingerprints[fingerprint]!
             rows.fingerprints.append(
-                (
-                    arrival,
-                    [
-                        .text(fingerprint.description), .integer(Int64(report.algorithm)), .text(report.sourceKind),
-                        .text(source), .text(report.template), .text(report.severity),
-                        .text(placement.groupOf[fingerprint]!.description), .text(batchID),
-                        .integer(report.firstSeen.microseconds), .integer(report.lastSeen.microseconds),
-                        .integer(Int64(report.count)),
-                    ]
-                ))
+                (arrival, fingerprint, report, source, placement.groupOf[fingerprint]!, batchID))
         }
 
         if addedAny {

@@ -134,30 +134,34 @@ public struct BatchIngestor: Sendable {
                 firstIndex[batch.batch.batchID] = index
             }
         }
-        let rows = pending.indices.filter { outcomes[$0] == nil }.map { index -> SQLQueryString in
+        var rows = JSONRows(
+            ("batch_id", .text), ("client_id", .integer), ("host_name", .text), ("received_at", .integer),
+            ("window_start", .integer), ("window_end", .integer), ("group_count", .integer),
+            ("occurrence_count", .integer))
+        for index in pending.indices where outcomes[index] == nil {
             let batch = pending[index]
             let occurrences = batch.batch.groups.reduce(0) { $0 + $1.count }
             let fingerprints = Set(batch.batch.groups.map(\.fingerprint)).count
-            return """
-                (\(bind: batch.batch.batchID), \(bind: batch.client.id), \(bind: batch.batch.agent.host),
-                    \(bind: batch.receivedAt.microseconds), \(bind: batch.batch.window.start.microseconds),
-                    \(bind: batch.batch.window.end.microseconds), \(bind: Int64(fingerprints)),
-                    \(bind: Int64(occurrences)))
-                """
+            rows.append([
+                .text(batch.batch.batchID), .integer(batch.client.id), .text(batch.batch.agent.host),
+                .integer(batch.receivedAt.microseconds), .integer(batch.batch.window.start.microseconds),
+                .integer(batch.batch.window.end.microseconds), .integer(Int64(fingerprints)),
+                .integer(Int64(occurrences)),
+            ])
         }
         var inserted: Set<String> = []
-        for chunk in StatementChunks.of(rows, parametersPerItem: 8) {
-            for row in try await database.raw(
-                """
-                INSERT INTO batches (batch_id, client_id, host_name, received_at, window_start, window_end,
-                    group_count, occurrence_count)
-                VALUES \(chunk.joined(separator: ", "))
-                ON CONFLICT (batch_id) DO NOTHING
-                RETURNING batch_id
-                """
-            ).all() {
-                inserted.insert(try row.decode(column: "batch_id", as: String.self))
-            }
+        for row in try await database.raw(
+            """
+            INSERT INTO batches (batch_id, client_id, host_name, received_at, window_start, window_end,
+                group_count, occurrence_count)
+            SELECT batch_id, client_id, host_name, received_at, window_start, window_end, group_count,
+                occurrence_count
+            FROM \(rows.table(store.engine)) WHERE true
+            ON CONFLICT (batch_id) DO NOTHING
+            RETURNING batch_id
+            """
+        ).all() {
+            inserted.insert(try row.decode(column: "batch_id", as: String.self))
         }
         let before = firstIndex.filter { !inserted.contains($0.key) }
         guard !before.isEmpty else { return outcomes }

@@ -44,6 +44,11 @@ final class GroupingCache: Sendable {
         }
     }
 
+    /// Whether a stage of `source` is cached, at any revision: then its `grouping_sources` row was committed.
+    func hasStage(for source: String) -> Bool {
+        entries.withLock { $0[source] != nil }
+    }
+
     /// Keeps `stage` as the state of `source` at `revision`, unless a newer revision is cached already.
     func store(_ stage: GroupingStage, for source: String, revision: Int64) {
         entries.withLock { entries in
