@@ -84,9 +84,12 @@ final class TestSMTPServer: @unchecked Sendable {
     }
 
     /// Stops the server, keeping the messages.
+    ///
+    /// SIGKILL, not `terminate()`: the child inherits the test process's signal mask, in which SIGTERM is
+    /// blocked, so a SIGTERM left the server running after the tests ended.
     func stop() {
         guard let process, process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         // Polled rather than waitUntilExit, which can wait on a run loop that never turns in a test task.
         for _ in 0..<200 where process.isRunning { usleep(20_000) }
         self.process = nil
