@@ -16,32 +16,68 @@ public struct MailOutbox: Sendable {
         self.templates = templates
     }
 
-    /// Queues a `kind` email about ticket `ticketID` to the contacts of client `clientID`, and records it in
-    /// the ticket's history; does nothing for a client without contacts.
+    /// An email to queue: what happened to which ticket, for which client.
+    struct Email {
+        var kind: MailKind
+        var ticketID: Int64
+        var clientID: Int64
+    }
+
+    /// Queues `emails`, in order, each to the contacts of its client, with a history row each: a few statements
+    /// for all of them, however many clients a new error reaches at once. An email for a client without
+    /// contacts is left out.
     func queue(
-        _ kind: MailKind, ticketID: Int64, clientID: Int64, actor: String, now: WireTimestamp,
-        in database: any SQLDatabase
+        _ emails: [Email], actor: String, now: WireTimestamp, in database: any SQLDatabase, engine: DatabaseEngine
     ) async throws {
-        let recipients = try await database.raw(
-            "SELECT email FROM client_contacts WHERE client_id = \(bind: clientID) ORDER BY email"
-        ).all().map { try $0.decode(column: "email", as: String.self) }
-        guard !recipients.isEmpty,
-            let facts = try await TicketFacts.read(ticketID: ticketID, clientID: clientID, in: database)
-        else { return }
-        let email = templates.render(kind, ticket: facts)
-        // Stable from the moment it is queued: a resend after a crash carries the same Message-ID.
-        let messageID = "<faultline.\(ticketID).\(kind.rawValue).\(UUID().uuidString.lowercased())@\(messageIDDomain)>"
+        guard !emails.isEmpty else { return }
+        var contacts: [Int64: [String]] = [:]
+        for chunk in StatementChunks.of(Array(Set(emails.map(\.clientID))).sorted(), parametersPerItem: 1) {
+            for row in try await database.raw(
+                """
+                SELECT client_id, email FROM client_contacts WHERE client_id IN (\(binds: Array(chunk)))
+                ORDER BY client_id, email
+                """
+            ).all() {
+                contacts[try row.decode(column: "client_id", as: Int64.self), default: []].append(
+                    try row.decode(column: "email", as: String.self))
+            }
+        }
+        let addressed = emails.filter { contacts[$0.clientID] != nil }
+        let facts = try await TicketFacts.read(
+            addressed.map { TicketFacts.Reader(ticketID: $0.ticketID, clientID: $0.clientID) }, in: database)
+        var rows = JSONRows(
+            ("ticket_id", .integer), ("client_id", .integer), ("kind", .text), ("recipients", .text),
+            ("subject", .text), ("body", .text), ("html_body", .text), ("message_id", .text))
+        var history: [TicketHistory.Entry] = []
+        for email in addressed {
+            guard let ticket = facts[TicketFacts.Reader(ticketID: email.ticketID, clientID: email.clientID)] else {
+                continue
+            }
+            let recipients = contacts[email.clientID]!
+            let rendered = templates.render(email.kind, ticket: ticket)
+            // Stable from the moment it is queued: a resend after a crash carries the same Message-ID.
+            let messageID =
+                "<faultline.\(email.ticketID).\(email.kind.rawValue).\(UUID().uuidString.lowercased())@\(messageIDDomain)>"
+            rows.append([
+                .integer(email.ticketID), .integer(email.clientID), .text(email.kind.rawValue),
+                .text(recipients.joined(separator: ",")), .text(rendered.subject), .text(rendered.text),
+                .text(rendered.html), .text(messageID),
+            ])
+            history.append(
+                TicketHistory.Entry(
+                    kind: .emailQueued, ticketID: email.ticketID, actor: actor,
+                    detail: "\(email.kind.rawValue) email to \(recipients.joined(separator: ", "))"))
+        }
+        guard !rows.isEmpty else { return }
         try await database.raw(
             """
             INSERT INTO outbox (ticket_id, client_id, kind, recipients, subject, body, html_body, created_at,
                 next_attempt_at, message_id)
-            VALUES (\(bind: ticketID), \(bind: clientID), \(bind: kind.rawValue),
-                \(bind: recipients.joined(separator: ",")), \(bind: email.subject), \(bind: email.text),
-                \(bind: email.html), \(bind: now.microseconds), \(bind: now.microseconds), \(bind: messageID))
+            SELECT ticket_id, client_id, kind, recipients, subject, body, html_body, \(bind: now.microseconds),
+                \(bind: now.microseconds), message_id
+            FROM \(rows.table(engine))
             """
         ).run()
-        try await TicketHistory.record(
-            .emailQueued, ticketID: ticketID, actor: actor,
-            detail: "\(kind.rawValue) email to \(recipients.joined(separator: ", "))", at: now, in: database)
+        try await TicketHistory.record(history, at: now, in: database, engine: engine)
     }
 }

@@ -201,11 +201,9 @@ extension Store {
                 let clients = try await database.raw(
                     "SELECT client_id FROM ticket_clients WHERE ticket_id = \(bind: id) ORDER BY client_id"
                 ).all().map { try $0.decode(column: "client_id", as: Int64.self) }
-                for client in clients {
-                    try await outbox.queue(
-                        .resolved, ticketID: id, clientID: client, actor: TicketActor.validation, now: now,
-                        in: database)
-                }
+                try await outbox.queue(
+                    clients.map { MailOutbox.Email(kind: .resolved, ticketID: id, clientID: $0) },
+                    actor: TicketActor.validation, now: now, in: database, engine: engine)
             }
             return closed.sorted()
         }

@@ -64,6 +64,9 @@ public struct TicketEngine: IngestTransactionHook {
         let newClients = try await recordActivity(
             handled, now: now, in: database, engine: engine, afterCommit: afterCommit)
 
+        // Queued together once every ticket is decided: a new error reaching many clients at once costs a few
+        // statements, not a few per client.
+        var emails: [MailOutbox.Email] = []
         for (group, ticket) in handled {
             let metadata: Logger.Metadata = [
                 "faultline.ticket": "\(ticket.id)", "faultline.group": "\(group.activity.group)",
@@ -73,10 +76,8 @@ public struct TicketEngine: IngestTransactionHook {
                 try await reopen(ticketID: ticket.id, occurrence: group.activity.lastSeen, now: now, in: database)
             {
                 logger.notice("an occurrence newer than the fix reopened a ticket", metadata: metadata)
-                for client in try await affectedClients(of: ticket.id, in: database) {
-                    try await outbox.queue(
-                        .reopened, ticketID: ticket.id, clientID: client, actor: TicketActor.engine, now: now,
-                        in: database)
+                emails += try await affectedClients(of: ticket.id, in: database).map {
+                    MailOutbox.Email(kind: .reopened, ticketID: ticket.id, clientID: $0)
                 }
                 continue
             }
@@ -84,20 +85,17 @@ public struct TicketEngine: IngestTransactionHook {
             if let opener {
                 logger.notice(
                     "opened a ticket", metadata: metadata.merging(["faultline.client": "\(opener.name)"]) { $1 })
-                try await outbox.queue(
-                    .opened, ticketID: ticket.id, clientID: opener.id, actor: TicketActor.engine, now: now,
-                    in: database)
+                emails.append(MailOutbox.Email(kind: .opened, ticketID: ticket.id, clientID: opener.id))
             }
             guard ticket.status != .closed else { continue }
             for client in group.clients
             where client.id != opener?.id
                 && newClients.contains(TicketMembers.Pair(ticketID: ticket.id, memberID: client.id))
             {
-                try await outbox.queue(
-                    .affected, ticketID: ticket.id, clientID: client.id, actor: TicketActor.engine, now: now,
-                    in: database)
+                emails.append(MailOutbox.Email(kind: .affected, ticketID: ticket.id, clientID: client.id))
             }
         }
+        try await outbox.queue(emails, actor: TicketActor.engine, now: now, in: database, engine: engine)
         try await raisePriorities(handled, in: database)
     }
 

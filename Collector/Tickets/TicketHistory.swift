@@ -27,6 +27,31 @@ public enum TicketHistory {
         case merged
     }
 
+    /// A history row to append.
+    struct Entry {
+        var kind: Kind
+        var ticketID: Int64
+        var actor: String
+        var detail: String
+    }
+
+    /// Appends `entries`, in order, with one statement.
+    static func record(
+        _ entries: [Entry], at time: WireTimestamp, in database: any SQLDatabase, engine: DatabaseEngine
+    ) async throws {
+        guard !entries.isEmpty else { return }
+        var rows = JSONRows(("ticket_id", .integer), ("kind", .text), ("actor", .text), ("detail", .text))
+        for entry in entries {
+            rows.append([.integer(entry.ticketID), .text(entry.kind.rawValue), .text(entry.actor), .text(entry.detail)])
+        }
+        try await database.raw(
+            """
+            INSERT INTO ticket_history (ticket_id, kind, actor, detail, at)
+            SELECT ticket_id, kind, actor, detail, \(bind: time.microseconds) FROM \(rows.table(engine))
+            """
+        ).run()
+    }
+
     /// Appends a row to the history of ticket `ticketID`.
     static func record(
         _ kind: Kind, ticketID: Int64, actor: String, detail: String, at time: WireTimestamp,

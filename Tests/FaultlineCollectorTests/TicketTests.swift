@@ -201,6 +201,11 @@ extension DatabaseTests {
                 #expect(
                     try await test.store.strings("SELECT recipients AS value FROM outbox ORDER BY id")
                         == ["ops@acme.example", "ops@other.example"])
+                // Each client's email names its own hosts only.
+                let bodies = try await test.store.strings("SELECT body AS value FROM outbox ORDER BY id")
+                #expect(bodies.count == 2)
+                #expect(bodies.first.map { $0.contains("web-1") && !$0.contains("db-1") } == true)
+                #expect(bodies.last.map { $0.contains("db-1") && !$0.contains("web-1") } == true)
                 let detail = try #require(try await test.store.ticketDetail(id: try await test.store.tickets()[0].id))
                 #expect(detail.clients == ["acme", "other"])
                 #expect(detail.hosts.map(\.name) == ["web-1", "db-1"])
