@@ -24,9 +24,22 @@ public struct MailOutbox: Sendable {
     }
 
     /// Queues `emails`, in order, each to the contacts of its client, with a history row each: a few statements
-    /// for all of them, however many clients a new error reaches at once. An email for a client without
+    /// per hundred emails, however many clients a new error reaches at once. An email for a client without
     /// contacts is left out.
     func queue(
+        _ emails: [Email], actor: String, now: WireTimestamp, in database: any SQLDatabase, engine: DatabaseEngine
+    ) async throws {
+        // In slices, so that a burst of thousands of emails never has all its bodies in memory at once.
+        for start in stride(from: 0, to: emails.count, by: Self.emailsPerStatement) {
+            let slice = emails[start..<min(start + Self.emailsPerStatement, emails.count)]
+            try await queueSlice(Array(slice), actor: actor, now: now, in: database, engine: engine)
+        }
+    }
+
+    /// The most emails written by one statement.
+    static let emailsPerStatement = 100
+
+    private func queueSlice(
         _ emails: [Email], actor: String, now: WireTimestamp, in database: any SQLDatabase, engine: DatabaseEngine
     ) async throws {
         guard !emails.isEmpty else { return }
