@@ -1,3 +1,5 @@
+import FaultlineCore
+
 /// One line of `journalctl -o json` output: the fields `scan` uses, read without Foundation.
 ///
 /// A line is a journal entry when it is a JSON object with a `MESSAGE` member. journalctl writes every
@@ -220,17 +222,11 @@ private struct JournalJSONParser {
             guard index < bytes.count else { return nil }
             let escape = bytes[index]
             index += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(escape)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
-            case UInt8(ascii: "u"):
-                guard let scalar = parseUnicodeEscape() else { return nil }
+            if let byte = EscapedText.unescapedJSON(escape) {
+                output.append(byte)
+            } else if escape == UInt8(ascii: "u"), let scalar = parseUnicodeEscape() {
                 UTF8.encode(scalar) { output.append($0) }
-            default:
+            } else {
                 return nil
             }
             runStart = index
@@ -290,14 +286,7 @@ private struct JournalJSONParser {
         guard index + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let digit = EscapedText.hexValue(bytes[index]) else { return nil }
             value = value << 4 | UInt32(digit)
             index += 1
         }

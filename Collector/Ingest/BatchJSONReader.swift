@@ -409,32 +409,26 @@ struct BatchJSONReader {
                 guard index < bytes.count else { break }
                 let escape = bytes[index]
                 index += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0c)
-                case UInt8(ascii: "n"): utf8.append(0x0a)
-                case UInt8(ascii: "r"): utf8.append(0x0d)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try readHexQuad()
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                            bytes[index + 1] == UInt8(ascii: "u")
-                        else { throw syntaxError("a \\u escape has half a surrogate pair") }
-                        index += 2
-                        let low = try readHexQuad()
-                        guard (0xDC00...0xDFFF).contains(low) else {
-                            throw syntaxError("a \\u escape has half a surrogate pair")
-                        }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                if let byte = EscapedText.unescapedJSON(escape) {
+                    utf8.append(byte)
+                    continue
+                }
+                guard escape == UInt8(ascii: "u") else { throw syntaxError("unknown escape in a string") }
+                var scalar = try readHexQuad()
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    else { throw syntaxError("a \\u escape has half a surrogate pair") }
+                    index += 2
+                    let low = try readHexQuad()
+                    guard (0xDC00...0xDFFF).contains(low) else {
                         throw syntaxError("a \\u escape has half a surrogate pair")
                     }
-                    utf8.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
-                default:
-                    throw syntaxError("unknown escape in a string")
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw syntaxError("a \\u escape has half a surrogate pair")
                 }
+                UTF8.encode(Unicode.Scalar(scalar)!) { utf8.append($0) }
             default:
                 if byte < 0x20 { throw syntaxError("a control character must be escaped in a string") }
                 utf8.append(byte)
@@ -448,13 +442,8 @@ struct BatchJSONReader {
         guard index + 4 <= bytes.count else { throw syntaxError("a \\u escape needs 4 hex digits") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case 0x30...0x39: digit = byte - 0x30
-            case 0x41...0x46: digit = byte - 0x41 + 10
-            case 0x61...0x66: digit = byte - 0x61 + 10
-            default: throw syntaxError("a \\u escape needs 4 hex digits")
+            guard let digit = EscapedText.hexValue(bytes[index]) else {
+                throw syntaxError("a \\u escape needs 4 hex digits")
             }
             value = value << 4 | UInt32(digit)
             index += 1

@@ -10,6 +10,32 @@ public enum EscapedText {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// The byte a one-character JSON escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`) stands for, given
+    /// the character after the backslash; nil for `u` (four hex digits follow) and for anything else.
+    @inlinable
+    public static func unescapedJSON(_ escape: UInt8) -> UInt8? {
+        switch escape {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): escape
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0C
+        case UInt8(ascii: "n"): 0x0A
+        case UInt8(ascii: "r"): 0x0D
+        case UInt8(ascii: "t"): 0x09
+        default: nil
+        }
+    }
+
+    /// The value of a hex digit (`0`–`9`, `a`–`f`, `A`–`F`), as in a JSON `\u` escape; nil for any other byte.
+    @inlinable
+    public static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     /// Appends `text` as a JSON string literal to `output`.
     public static func appendJSON(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
