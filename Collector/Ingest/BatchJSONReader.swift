@@ -49,8 +49,38 @@ struct BatchJSONReader {
     }
 
     private enum Component {
-        case key(String)
+        case key(Key)
         case index(Int)
+    }
+
+    /// An object's key, matched against the names the reader knows without making a `String` of it.
+    ///
+    /// `bytes` are the key's UTF-8 between its quotes, in the body or in a static string; a key written with
+    /// escapes is decoded first, into `decoded`.
+    private struct Key {
+        var bytes: UnsafeBufferPointer<UInt8>
+        var decoded: String?
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        init(decoded: String) {
+            bytes = UnsafeBufferPointer(start: nil, count: 0)
+            self.decoded = decoded
+        }
+
+        init(_ name: StaticString) {
+            bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        }
+
+        var text: String { decoded ?? String(decoding: bytes, as: UTF8.self) }
+
+        static func ~= (name: StaticString, key: Key) -> Bool {
+            let known = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            if let decoded = key.decoded { return decoded.utf8.elementsEqual(known) }
+            return key.bytes.elementsEqual(known)
+        }
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -71,7 +101,7 @@ struct BatchJSONReader {
         var window: Batch.Window?
         var groups: [Batch.Group]?
         var health: Batch.Health?
-        try readObject { (reader: inout BatchJSONReader, key: String) throws(Failure) in
+        try readObject { (reader: inout BatchJSONReader, key: Key) throws(Failure) in
             switch key {
             case "schema": schema = try reader.readInteger()
             case "batch_id": batchID = try reader.readString()
@@ -99,7 +129,7 @@ struct BatchJSONReader {
         var host: String?
         var version: String?
         var bootID: String?
-        try readObject { (reader: inout BatchJSONReader, key: String) throws(Failure) in
+        try readObject { (reader: inout BatchJSONReader, key: Key) throws(Failure) in
             switch key {
             case "id": id = try reader.readString()
             case "host": host = try reader.readString()
@@ -116,7 +146,7 @@ struct BatchJSONReader {
     private mutating func readWindow() throws(Failure) -> Batch.Window {
         var start: WireTimestamp?
         var end: WireTimestamp?
-        try readObject { (reader: inout BatchJSONReader, key: String) throws(Failure) in
+        try readObject { (reader: inout BatchJSONReader, key: Key) throws(Failure) in
             switch key {
             case "start": start = try reader.readTimestamp()
             case "end": end = try reader.readTimestamp()
@@ -132,7 +162,7 @@ struct BatchJSONReader {
         var identifier: String?
         var path: String?
         var app: String?
-        try readObject { (reader: inout BatchJSONReader, key: String) throws(Failure) in
+        try readObject { (reader: inout BatchJSONReader, key: Key) throws(Failure) in
             switch key {
             case "kind": kind = try reader.readString()
             case "unit": unit = try reader.readOptionalString()
@@ -155,7 +185,7 @@ struct BatchJSONReader {
         var firstSeen: WireTimestamp?
         var lastSeen: WireTimestamp?
         var samples: [Batch.Sample]?
-        try readObject { (reader: inout BatchJSONReader, key: String) throws(Failure) in
+        try readObject { (reader: inout BatchJSONReader, key: Key) throws(Failure) in
             switch key {
             case "fingerprint": fingerprint = try reader.readString()
             case "algorithm": algorithm = try reader.readInteger()
@@ -185,7 +215,7 @@ struct BatchJSONReader {
         var text: String?
         var cursor: String?
         var position: String?
-        try readObject { (reader: inout BatchJSONReader, key: String) throws(Failure) in
+        try readObject { (reader: inout BatchJSONReader, key: Key) throws(Failure) in
             switch key {
             case "time": time = try reader.readTimestamp()
             case "text": text = try reader.readString()
@@ -203,7 +233,7 @@ struct BatchJSONReader {
         var errorsSeen: Int?
         var linesLost: Int?
         var spoolBytes: Int?
-        try readObject { (reader: inout BatchJSONReader, key: String) throws(Failure) in
+        try readObject { (reader: inout BatchJSONReader, key: Key) throws(Failure) in
             switch key {
             case "lines_read": linesRead = try reader.readInteger()
             case "errors_seen": errorsSeen = try reader.readInteger()
@@ -218,15 +248,15 @@ struct BatchJSONReader {
     }
 
     /// `value`, or the error that `key` of the object being read is missing.
-    private func required<Value>(_ value: Value?, _ key: String) throws(Failure) -> Value {
-        guard let value else { throw Failure(message: "\(describe(path + [.key(key)])): missing") }
+    private func required<Value>(_ value: Value?, _ key: StaticString) throws(Failure) -> Value {
+        guard let value else { throw Failure(message: "\(describe(path + [.key(Key(key))])): missing") }
         return value
     }
 
     // MARK: JSON values
 
     private mutating func readObject(
-        _ member: (inout BatchJSONReader, String) throws(Failure) -> Void
+        _ member: (inout BatchJSONReader, Key) throws(Failure) -> Void
     ) throws(Failure) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { throw mismatch("an object") }
@@ -243,7 +273,7 @@ struct BatchJSONReader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw syntaxError("expected a key in quotes")
             }
-            let key = try readStringLiteral()
+            let key = try readKey()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw syntaxError("expected ':'") }
             index += 1
@@ -313,8 +343,18 @@ struct BatchJSONReader {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
             throw mismatch("an ISO 8601 UTC time as a string")
         }
-        let text = try readStringLiteral()
-        guard let time = WireTimestamp(iso8601: text) else {
+        let start = index + 1
+        let time: WireTimestamp?
+        let text: String
+        if let plain = try readPlainStringLiteral() {
+            // A time is ASCII; anything else is read only to be named in the error.
+            time = plain.ascii ? WireTimestamp(iso8601UTF8: plain.bytes) : nil
+            text = time == nil ? try string(plain.bytes, ascii: plain.ascii, at: start) : ""
+        } else {
+            text = try readEscapedStringLiteral()
+            time = WireTimestamp(iso8601: text)
+        }
+        guard let time else {
             throw Failure(message: "\(describe(path)): '\(text)' is not an ISO 8601 UTC time")
         }
         return time
@@ -377,33 +417,67 @@ struct BatchJSONReader {
 
     /// Reads a string literal starting at the opening quote: escapes decoded, UTF-8 checked.
     private mutating func readStringLiteral() throws(Failure) -> String {
+        let start = index + 1
+        if let plain = try readPlainStringLiteral() { return try string(plain.bytes, ascii: plain.ascii, at: start) }
+        return try readEscapedStringLiteral()
+    }
+
+    /// Reads an object's key, starting at its opening quote.
+    private mutating func readKey() throws(Failure) -> Key {
+        let start = index + 1
+        guard let plain = try readPlainStringLiteral() else { return Key(decoded: try readEscapedStringLiteral()) }
+        if !plain.ascii { _ = try string(plain.bytes, ascii: false, at: start) }
+        return Key(bytes: plain.bytes)
+    }
+
+    /// Reads a string literal with no escape in it, starting at the opening quote: its bytes, in the body, and
+    /// whether they are all ASCII. `nil`, with nothing read, when the literal has an escape.
+    private mutating func readPlainStringLiteral() throws(Failure) -> (bytes: UnsafeBufferPointer<UInt8>, ascii: Bool)?
+    {
+        let start = index + 1
+        var cursor = start
+        var high: UInt8 = 0
+        while cursor < bytes.count {
+            let byte = bytes[cursor]
+            if byte == UInt8(ascii: "\"") {
+                index = cursor + 1
+                return (UnsafeBufferPointer(rebasing: bytes[start..<cursor]), high < 0x80)
+            }
+            if byte == UInt8(ascii: "\\") { return nil }
+            if byte < 0x20 {
+                index = cursor
+                throw syntaxError("a control character must be escaped in a string")
+            }
+            high |= byte
+            cursor += 1
+        }
+        throw syntaxError("a string is not closed", at: start - 1)
+    }
+
+    /// `utf8` as a string, when it is valid UTF-8 (ASCII always is); a literal starting at byte `start`.
+    private func string(_ utf8: UnsafeBufferPointer<UInt8>, ascii: Bool, at start: Int) throws(Failure) -> String {
+        // Decoding repairs what is not UTF-8, so a repaired string differs from its bytes. `String(validating:)`
+        // says the same, through generic code that cost more than the rest of the reader.
+        let text = String(decoding: utf8, as: UTF8.self)
+        guard ascii || text.utf8.elementsEqual(utf8) else {
+            throw syntaxError("a string is not valid UTF-8", at: start)
+        }
+        return text
+    }
+
+    /// Reads a string literal that has escapes, starting at the opening quote.
+    private mutating func readEscapedStringLiteral() throws(Failure) -> String {
         index += 1
         let start = index
-        // Fast path: no escape in the string.
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                index += 1
-                guard let text = String(validating: slice, as: UTF8.self) else {
-                    throw syntaxError("a string is not valid UTF-8", at: start)
-                }
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw syntaxError("a control character must be escaped in a string") }
-            index += 1
-        }
-        var utf8 = Array(bytes[start..<index])
+        var utf8: [UInt8] = []
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let text = String(validating: utf8, as: UTF8.self) else {
-                    throw syntaxError("a string is not valid UTF-8", at: start)
+                return try utf8.withUnsafeBufferPointer { (buffer) throws(Failure) in
+                    try string(buffer, ascii: false, at: start)
                 }
-                return text
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { break }
@@ -457,7 +531,7 @@ struct BatchJSONReader {
         guard index < bytes.count else { throw syntaxError("the text ends where a value should be") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
-            try readObject { (reader: inout BatchJSONReader, _: String) throws(Failure) in try reader.skipValue() }
+            try readObject { (reader: inout BatchJSONReader, _: Key) throws(Failure) in try reader.skipValue() }
         case UInt8(ascii: "["):
             _ = try readArray { (reader: inout BatchJSONReader) throws(Failure) in try reader.skipValue() }
         case UInt8(ascii: "\""): _ = try readStringLiteral()
@@ -525,7 +599,7 @@ struct BatchJSONReader {
         for component in path {
             switch component {
             case .index(let index): text += "[\(index)]"
-            case .key(let key): text += text.isEmpty ? key : ".\(key)"
+            case .key(let key): text += text.isEmpty ? key.text : ".\(key.text)"
             }
         }
         return text.isEmpty ? "the batch" : text

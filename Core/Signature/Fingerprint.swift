@@ -14,10 +14,27 @@ public struct Fingerprint: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Parses 16 hex digits, as `description` prints them; `nil` for anything else.
     public init?(hex: some StringProtocol) {
-        // `UInt64(_:radix:)` alone would also take a sign (`+123456789abcdef`, `-000000000000000`).
-        guard hex.utf8.count == 16, hex.utf8.allSatisfy(ByteClass.isHexDigit), let value = UInt64(hex, radix: 16)
-        else { return nil }
+        self.init(hex: String(hex))
+    }
+
+    /// Parses 16 hex digits, as `description` prints them; `nil` for anything else.
+    ///
+    /// The collector parses one per group of every batch: this one reads the bytes without generic dispatch.
+    public init?(hex: String) {
+        var hex = hex
+        guard let value = hex.withUTF8(Self.value(hexDigits:)) else { return nil }
         self.rawValue = value
+    }
+
+    /// The value of exactly 16 hex digits (no sign, unlike `UInt64(_:radix:)`).
+    private static func value(hexDigits: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard hexDigits.count == 16 else { return nil }
+        var value: UInt64 = 0
+        for byte in hexDigits {
+            guard let digit = EscapedText.hexValue(byte) else { return nil }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
     }
 
     /// 16 lower-case hex digits, zero-padded.

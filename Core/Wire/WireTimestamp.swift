@@ -41,7 +41,13 @@ public struct WireTimestamp: Hashable, Sendable, Comparable, Codable, CustomStri
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `nil` for anything else.
     public init?(iso8601 text: String) {
-        let bytes = Array(text.utf8)
+        var text = text
+        guard let time = text.withUTF8(Self.init(iso8601UTF8:)) else { return nil }
+        self = time
+    }
+
+    /// Parses the UTF-8 bytes of `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `nil` for anything else.
+    public init?(iso8601UTF8 bytes: UnsafeBufferPointer<UInt8>) {
         func number(_ start: Int, _ count: Int) -> Int64? {
             guard start + count <= bytes.count else { return nil }
             var value: Int64 = 0

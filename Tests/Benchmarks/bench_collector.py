@@ -8,6 +8,8 @@ v1 batches of 50 groups (gzip, a new batch_id each, the client's own token) back
 a warm-up. Then, on the same engine and server, `faultline-collector-bench baseline` writes the rows one batch
 makes with a plain INSERT loop, one transaction per batch, and the collector's rate is printed as a ratio to it.
 PostgreSQL is a throw-away cluster started here (Debian's `postgresql`), with its default durability settings.
+Last, `faultline-collector-bench decode` times what each request costs before it waits for the writer (gunzip,
+the collector's JSON reader, validation), on one core, beside Foundation's JSONDecoder in the same process.
 
 Targets (from the collector's issue): >= 2,000 batches/s and p99 <= 100 ms on 2 cores. The load generator
 runs on the same cores as the collector and the database; its CPU share is printed. Any answer other than
@@ -246,6 +248,30 @@ def print_table(results, args):
     print("The load generator competes with the collector for the same cores; its share is in the table.")
 
 
+def measure_decode(args):
+    """What a request costs before it waits for the writer, on one core, beside JSONDecoder (same process)."""
+    result = subprocess.run([args.bench, "decode", "--groups", str(args.groups), "--seconds", "2"],
+                            stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def print_decode(decode):
+    print()
+    print(f"Request decoding, one core, no HTTP or database: a batch of {decode['gzip_bytes']:,} bytes gzip, "
+          f"{decode['json_bytes']:,} bytes JSON")
+    rows = [
+        ("gunzip (µs)", decode["gunzip_ns"]),
+        ("gunzip + read + validate (µs)", decode["decode_ns"]),
+        ("... + fingerprint reports (µs)", decode["pending_ns"]),
+        ("JSONDecoder, JSON only (µs)", decode["json_decoder_ns"]),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    for label, value in rows:
+        print(f"{label:<{width}}{value / 1000:>14,.1f}")
+    print(f"{'JSONDecoder / collector reader':<{width}}"
+          f"{decode['json_decoder_ns'] / max(1, decode['decode_ns'] - decode['gunzip_ns']):>14.2f}")
+
+
 def meets(result):
     return result["batches_per_second"] >= TARGET_RATE and result["p99_ms"] <= TARGET_P99_MS
 
@@ -255,7 +281,8 @@ def main():
     parser.add_argument("--collector", required=True, help="the release faultline-collector")
     parser.add_argument("--bench", required=True, help="the release faultline-collector-bench")
     parser.add_argument("--seconds", type=float, default=10, help="measured time per engine")
-    parser.add_argument("--warm-up", type=float, default=3, help="load before measuring (groups, tickets)")
+    parser.add_argument("--warm-up", type=float, default=20,
+                        help="load before measuring: groups, tickets and the emails of their first minutes")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--groups", type=int, default=50, help="groups per batch")
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -274,6 +301,7 @@ def main():
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     print_table(results, args)
+    print_decode(measure_decode(args))
     failed = {engine: r for engine, r in results.items() if r["non_200"]}
     for engine, result in failed.items():
         print(f"FAILED: {engine}: {result['non_200']} answers other than 200 {result['non_200_by_status']}; "

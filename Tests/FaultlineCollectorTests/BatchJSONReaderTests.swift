@@ -71,6 +71,8 @@ import Testing
         (#"{"schema": 01}"#, "the body is not valid JSON: a number has a leading zero at byte 13"),
         (#"{"schema": 99999999999999999999}"#, "schema: the number does not fit in an integer"),
         (#"{"schema": null}"#, "schema: expected an integer, found null"),
+        (#"{"sch\u0065ma": "1"}"#, "schema: expected an integer"),
+        (#"{"wïndow": 5, "schema": "1"}"#, "schema: expected an integer"),
         (#"{"batch_id": 7}"#, "batch_id: expected a string"),
         (#"{"agent": {"id": "a", "host": null}}"#, "agent.host: expected a string, found null"),
         (#"{"agent": {"id": "a", "version": "1"}}"#, "agent.host: missing"),
@@ -78,6 +80,11 @@ import Testing
         (#"{"window": {"start": 5}}"#, "window.start: expected an ISO 8601 UTC time as a string"),
         (#"{"groups": {}}"#, "groups: expected an array"),
         (#"{"groups": [{"count": "3"}]}"#, "groups[0].count: expected an integer"),
+        (#"{"groups": [{"c\u006funt": "3"}]}"#, "groups[0].count: expected an integer"),
+        (
+            #"{"window": {"start": "2026-01-01T00:00:00Zé"}}"#,
+            "window.start: '2026-01-01T00:00:00Zé' is not an ISO 8601 UTC time"
+        ),
         (#"{"groups": [{"source": {"kind": "file", "path": 3}}]}"#, "groups[0].source.path: expected a string"),
         (
             #"{"groups": [{"samples": [{"time": null}]}]}"#,
@@ -108,6 +115,12 @@ import Testing
         var bytes = Array(#"{"batch_id": "ab"}"#.utf8)
         bytes[15] = 0xff
         #expect(Self.message(bytes) == "the body is not valid JSON: a string is not valid UTF-8 at byte 14")
+        var escaped = Array(#"{"batch_id": "\na"}"#.utf8)
+        escaped[16] = 0xc3
+        #expect(Self.message(escaped) == "the body is not valid JSON: a string is not valid UTF-8 at byte 14")
+        var key = Array(#"{"ab": 1}"#.utf8)
+        key[3] = 0xe9
+        #expect(Self.message(key) == "the body is not valid JSON: a string is not valid UTF-8 at byte 2")
     }
 
     static func message(_ bytes: [UInt8]) -> String? {

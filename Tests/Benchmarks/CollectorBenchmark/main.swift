@@ -4,10 +4,12 @@
 //   faultline-collector-bench load --port PORT --tokens FILE [--host 127.0.0.1] [--groups 50]
 //       [--warm-up SECONDS] [--seconds SECONDS]
 //   faultline-collector-bench baseline --database URL [--connections N] [--groups 50] [--seconds SECONDS]
+//   faultline-collector-bench decode [--groups 50] [--seconds SECONDS]
 //
 // `load` runs one client per line of FILE (an agent token each), every client on its own keep-alive connection,
 // POSTing v1 batches (gzip, a new batch_id each) back to back; `baseline` runs a plain INSERT loop of the same
-// rows (see InsertBaseline.swift). Each prints one JSON object; Tests/Benchmarks/bench_collector.py runs both.
+// rows (see InsertBaseline.swift); `decode` times what a request costs before the writer, beside JSONDecoder
+// (see DecodeBenchmark.swift). Each prints one JSON object; Tests/Benchmarks/bench_collector.py runs them.
 
 import FaultlineCollector
 import FaultlineCore
@@ -57,7 +59,9 @@ case "baseline":
         url: try DatabaseURL(option("database")), connections: Int(option("connections", "1"))!, fleet: fleet,
         seconds: Double(option("seconds", "10"))!)
     try printJSON(try await baseline.run())
+case "decode":
+    try printJSON(try DecodeBenchmark(fleet: fleet, seconds: Double(option("seconds", "2"))!).run())
 default:
-    FileHandle.standardError.write(Data("usage: faultline-collector-bench load|baseline [options]\n".utf8))
+    FileHandle.standardError.write(Data("usage: faultline-collector-bench load|baseline|decode [options]\n".utf8))
     exit(2)
 }
