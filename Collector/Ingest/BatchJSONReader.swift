@@ -79,7 +79,7 @@ struct BatchJSONReader {
         static func ~= (name: StaticString, key: Key) -> Bool {
             let known = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
             if let decoded = key.decoded { return decoded.utf8.elementsEqual(known) }
-            return key.bytes.elementsEqual(known)
+            return key.bytes.count == known.count && key.bytes.elementsEqual(known)
         }
     }
 
@@ -437,6 +437,13 @@ struct BatchJSONReader {
         let start = index + 1
         var cursor = start
         var high: UInt8 = 0
+        // Eight bytes at a time while none of them is a quote, a backslash, a control or non-ASCII.
+        let raw = UnsafeRawBufferPointer(bytes)
+        while cursor + 8 <= bytes.count {
+            let word = raw.loadUnaligned(fromByteOffset: cursor, as: UInt64.self)
+            guard !Self.needsALook(word) else { break }
+            cursor += 8
+        }
         while cursor < bytes.count {
             let byte = bytes[cursor]
             if byte == UInt8(ascii: "\"") {
@@ -452,6 +459,16 @@ struct BatchJSONReader {
             cursor += 1
         }
         throw syntaxError("a string is not closed", at: start - 1)
+    }
+
+    /// Whether any of the 8 bytes of `word` is a quote, a backslash, below 0x20 or above 0x7F (SWAR: a byte
+    /// `b` below `n` sets the top bit of `b - n` while its own top bit is clear).
+    private static func needsALook(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & tops != 0 }
+        return word & tops != 0 || (word &- ones &* 0x20) & ~word & tops != 0
+            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     /// `utf8` as a string, when it is valid UTF-8 (ASCII always is); a literal starting at byte `start`.

@@ -30,14 +30,17 @@ public struct BatchValidator: Sendable {
         func fail(_ field: String, _ problem: String) -> BatchRejection {
             BatchRejection(.malformed, "\(field): \(problem)")
         }
-        func checkTime(_ time: WireTimestamp, _ field: String) throws(BatchRejection) {
+        // Field names are built only for an error: a batch has hundreds of fields.
+        func checkTime(_ time: WireTimestamp, _ field: @autoclosure () -> String) throws(BatchRejection) {
             if time < earliestTime || time > latest {
-                throw fail(field, "\(time) is not a plausible time (the agent's clock may be wrong)")
+                throw fail(field(), "\(time) is not a plausible time (the agent's clock may be wrong)")
             }
         }
-        func checkText(_ text: String, _ field: String, maximum: Int, allowEmpty: Bool = false) throws(BatchRejection) {
-            if !allowEmpty && text.isEmpty { throw fail(field, "must not be empty") }
-            if text.utf8.count > maximum { throw fail(field, "longer than \(maximum) bytes") }
+        func checkText(
+            _ text: String, _ field: @autoclosure () -> String, maximum: Int, allowEmpty: Bool = false
+        ) throws(BatchRejection) {
+            if !allowEmpty && text.isEmpty { throw fail(field(), "must not be empty") }
+            if text.utf8.count > maximum { throw fail(field(), "longer than \(maximum) bytes") }
         }
 
         guard batch.schema == Batch.currentSchema else {
@@ -64,7 +67,7 @@ public struct BatchValidator: Sendable {
             throw fail("health.\(name)", "must not be negative, found \(value)")
         }
         for (index, group) in batch.groups.enumerated() {
-            let field = "groups[\(index)]"
+            var field: String { "groups[\(index)]" }
             guard Self.isFingerprint(group.fingerprint) else {
                 throw fail("\(field).fingerprint", "expected 16 hex digits, found \(Self.quoted(group.fingerprint))")
             }

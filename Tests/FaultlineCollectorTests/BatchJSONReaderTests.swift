@@ -43,6 +43,18 @@ import Testing
         }
     }
 
+    /// Strings are scanned eight bytes at a time: a byte that needs a look must be found at any offset.
+    @Test func findsQuotesEscapesControlsAndNonASCIIAtEveryOffset() throws {
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{7f}", "é", "🔥"] {
+            for offset in 0..<17 {
+                let text = String(repeating: "a", count: offset) + special + "bcdefghijklmnopq"
+                let batch = Self.batch(text)
+                let encoded = Array(try JSONEncoder().encode(batch))
+                #expect(try Self.read(encoded) == batch, "\(special.debugDescription) after \(offset) bytes")
+            }
+        }
+    }
+
     @Test func decodesEscapesSurrogatePairsAndSkipsUnknownKeys() throws {
         var json = String(decoding: try TestBatches.json(Self.batch("x")), as: UTF8.self)
         json = json.replacingOccurrences(of: #""text":"x""#, with: #""text":"caf\u00e9 \ud83d\udd25 \/ \"q\"""#)
