@@ -68,12 +68,17 @@ public struct BatchIngestor: Sendable {
     /// Stores `pending` in one transaction, in order, and gives each batch's outcome in the same order.
     ///
     /// A batch whose id was stored for another client gets its ``BatchRejection`` and changes nothing; the
-    /// others are stored. A database error (or a hook's) rolls all of them back and is thrown.
-    public func ingest(_ pending: [PendingBatch]) async throws -> [Result<IngestOutcome, BatchRejection>] {
+    /// others are stored. A database error (or a hook's) rolls all of them back and is thrown. Returns once
+    /// the transaction is on disk, or once it committed when `waitingForDisk` is false: the caller then waits
+    /// with ``Store/waitForDisk()`` before answering anyone.
+    public func ingest(
+        _ pending: [PendingBatch], waitingForDisk: Bool = true
+    ) async throws -> [Result<IngestOutcome, BatchRejection>] {
         guard !pending.isEmpty else { return [] }
         let now = pending.map(\.receivedAt).max()!
         let afterCommit = AfterCommit()
-        let (outcomes, placement, sampled) = try await store.withTransaction { database in
+        let (outcomes, placement, sampled) = try await store.withTransaction(waitingForDisk: waitingForDisk) {
+            database in
             var outcomes = try await recordBatches(pending, in: database)
             let stored = pending.indices.filter { outcomes[$0] == nil }
             guard !stored.isEmpty else {

@@ -10,6 +10,9 @@ import Synchronization
 /// whole or not at all: when a transaction fails, its batches are stored again one at a time, so that only a
 /// batch that fails on its own is answered with the error (unless two fail in a row: then the database is
 /// failing, and the others are answered with the error at once).
+///
+/// A transaction's batches are answered once it is on disk. On SQLite the next transaction does not wait for
+/// that: it runs while the WAL is synced (``WALSync``).
 public final class IngestQueue: Sendable {
     /// What stores the batches.
     public let ingestor: BatchIngestor
@@ -75,9 +78,21 @@ public final class IngestQueue: Sendable {
 
     private func store(_ group: [Waiting]) async {
         do {
-            let outcomes = try await ingestor.ingest(group.map(\.batch))
-            for (waiting, outcome) in zip(group, outcomes) {
-                waiting.continuation.resume(with: outcome.mapError { $0 as any Error })
+            // The next transaction starts while this one's WAL is synced; its batches are answered after.
+            let outcomes = try await ingestor.ingest(group.map(\.batch), waitingForDisk: false)
+            let store = ingestor.store
+            Task {
+                do {
+                    try await store.waitForDisk()
+                } catch {
+                    store.logger.error(
+                        "could not sync the database to disk", metadata: ["error": "\(String(reflecting: error))"])
+                    for waiting in group { waiting.continuation.resume(throwing: error) }
+                    return
+                }
+                for (waiting, outcome) in zip(group, outcomes) {
+                    waiting.continuation.resume(with: outcome.mapError { $0 as any Error })
+                }
             }
         } catch {
             guard group.count > 1 else {

@@ -36,6 +36,8 @@ public final class Store: @unchecked Sendable {
     /// Where the ingest writer runs: the event loop of the connection it writes through (SQLite), or one of
     /// the pool's (PostgreSQL).
     let writerExecutor: EventLoopTaskExecutor
+    /// Syncs the SQLite writer's WAL after its commits; `nil` on PostgreSQL, whose commits are on disk.
+    let walSync: WALSync?
     private let pools: Pools
 
     private enum Pools {
@@ -47,10 +49,13 @@ public final class Store: @unchecked Sendable {
         case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
-    private init(engine: DatabaseEngine, pools: Pools, writerLoop: any EventLoop, logger: Logger) {
+    private init(
+        engine: DatabaseEngine, pools: Pools, writerLoop: any EventLoop, walSync: WALSync? = nil, logger: Logger
+    ) {
         self.engine = engine
         self.pools = pools
         self.logger = logger
+        self.walSync = walSync
         writerExecutor = EventLoopTaskExecutor(writerLoop)
     }
 
@@ -78,16 +83,16 @@ public final class Store: @unchecked Sendable {
             // starving the connection that holds the lock, or anything else that uses a shared pool.
             let threads = NIOThreadPool(numberOfThreads: perLoop * loops.count + 1)
             threads.start()
-            let source = SQLiteConnectionSetup(path: path, threadPool: threads)
             let reader = EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: perLoop, logger: logger, on: eventLoopGroup)
+                source: SQLiteConnectionSetup(path: path, threadPool: threads, syncsOnCommit: true),
+                maxConnectionsPerEventLoop: perLoop, logger: logger, on: eventLoopGroup)
             let writerLoop = eventLoopGroup.next()
             let writer = EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(120), logger: logger,
-                on: writerLoop)
+                source: SQLiteConnectionSetup(path: path, threadPool: threads, syncsOnCommit: false),
+                maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(120), logger: logger, on: writerLoop)
             store = Store(
                 engine: .sqlite, pools: .sqlite(reader: reader, writer: writer, threads: threads),
-                writerLoop: writerLoop, logger: logger)
+                writerLoop: writerLoop, walSync: WALSync(databasePath: path, threads: threads), logger: logger)
         case .postgres(let text):
             let configuration = try SQLPostgresConfiguration(url: text)
             let pool = EventLoopGroupConnectionPool(
@@ -144,16 +149,31 @@ public final class Store: @unchecked Sendable {
     /// Runs `body` with one connection of its own.
     ///
     /// Statements outside a transaction commit one by one. Writes must ask `forWriting`: on SQLite `body` then
-    /// gets the writer connection, after the writes queued before it.
+    /// gets the writer connection, after the writes queued before it, and returns once they are on disk.
     public func withConnection<Result>(
         forWriting: Bool = false,
         _ body: (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
+        try await withConnection(forWriting: forWriting, waitingForDisk: true, body)
+    }
+
+    /// Returns once every commit made before the call is on disk; at once on PostgreSQL, whose commits are.
+    public func waitForDisk() async throws {
+        try await walSync?.sync()
+    }
+
+    private func withConnection<Result>(
+        forWriting: Bool,
+        waitingForDisk: Bool,
+        _ body: (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
         switch pools {
         case .sqlite(let reader, let writer, _):
-            return try await Self.withPooledConnection(forWriting ? writer : reader, logger: logger, body) {
+            let result = try await Self.withPooledConnection(forWriting ? writer : reader, logger: logger, body) {
                 $0.sql(queryLogLevel: .trace)
             }
+            if forWriting && waitingForDisk { try await waitForDisk() }
+            return result
         case .postgres(let pool):
             return try await Self.withPooledConnection(pool, logger: logger, body) { $0.sql(queryLogLevel: .trace) }
         }
@@ -162,9 +182,15 @@ public final class Store: @unchecked Sendable {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     ///
     /// On PostgreSQL the transaction runs at READ COMMITTED; whatever must not interleave between
-    /// collectors takes a row or advisory lock inside it.
-    public func withTransaction<Result>(_ body: (any SQLDatabase) async throws -> Result) async throws -> Result {
-        try await withConnection(forWriting: true) { database in try await inTransaction(database, body) }
+    /// collectors takes a row or advisory lock inside it. Returns once the commit is on disk, unless
+    /// `waitingForDisk` is false: the caller then calls ``waitForDisk()`` before telling anyone.
+    public func withTransaction<Result>(
+        waitingForDisk: Bool = true,
+        _ body: (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await withConnection(forWriting: true, waitingForDisk: waitingForDisk) { database in
+            try await inTransaction(database, body)
+        }
     }
 
     /// Runs `body` in a transaction on `database`, a connection of the caller's own.

@@ -1,0 +1,55 @@
+import FaultlineTestSupport
+import Foundation
+import NIOPosix
+import SQLKit
+import Testing
+
+@testable import FaultlineCollector
+
+/// The SQLite writer commits without syncing; the store syncs the WAL file after its commits, before it answers.
+@Suite struct WALSyncTests {
+    @Test func theWriterLeavesTheSyncToTheStore() async throws {
+        try await TestDatabase.with(.sqlite) { test in
+            func synchronous(forWriting: Bool) async throws -> Int? {
+                try await test.store.withConnection(forWriting: forWriting) { database in
+                    try await database.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+                }
+            }
+            #expect(try await synchronous(forWriting: true) == 1, "NORMAL: the commit writes the WAL, no fsync")
+            #expect(try await synchronous(forWriting: false) == 2, "FULL")
+            // A commit through the store leaves the WAL it wrote synced, opened at its path.
+            try await test.store.withTransaction { database in
+                try await database.raw("INSERT INTO clients (name, created_at) VALUES ('wal', 1)").run()
+            }
+            let wal = try FileManager.default.attributesOfItem(atPath: test.store.walSync!.path)
+            #expect(test.store.walSync?.syncedInode == (wal[.systemFileNumber] as? NSNumber)?.uint64Value)
+        }
+    }
+
+    @Test func syncsTheFileAtItsPathAndNothingWhenThereIsNone() async throws {
+        let scratch = try ScratchDirectory(prefix: "faultline-wal-sync")
+        let sync = WALSync(databasePath: scratch.file("collector.db"), threads: .singleton)
+        try await sync.sync()
+        #expect(sync.syncedInode == nil, "no WAL yet: nothing to sync")
+
+        func inode(_ path: String) throws -> UInt64? {
+            (try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? NSNumber)?.uint64Value
+        }
+        FileManager.default.createFile(atPath: sync.path, contents: Data("frames".utf8))
+        // Callers that ask together share syncs; every one of them returns.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 { group.addTask { try await sync.sync() } }
+            try await group.waitForAll()
+        }
+        #expect(sync.syncedInode == (try inode(sync.path)))
+
+        // SQLite deletes the WAL when its last connection closes; the next one is another file.
+        let next = scratch.file("next-wal")
+        FileManager.default.createFile(atPath: next, contents: Data("other frames".utf8))
+        try FileManager.default.removeItem(atPath: sync.path)
+        try FileManager.default.moveItem(atPath: next, toPath: sync.path)
+        try await sync.sync()
+        #expect(sync.syncedInode == (try inode(sync.path)))
+        #expect(sync.syncedInode != nil)
+    }
+}
