@@ -1,46 +1,75 @@
 import FaultlineCore
 
 /// What a batch says about one fingerprint, with repeated entries for the same fingerprint added up.
+///
+/// Reports are copied from stage to stage of a transaction (by source, by batch, by fingerprint); what they
+/// carry and never change is held once, in ``Details``, so that a copy retains one object instead of each string.
 struct FingerprintReport: Sendable {
+    /// What a report carries and the transaction never changes.
+    final class Details: Sendable {
+        let algorithm: Int
+        let template: String
+        let sourceKind: String
+        let severity: String
+        let samples: [Batch.Sample]
+
+        init(algorithm: Int, template: String, sourceKind: String, severity: String, samples: [Batch.Sample]) {
+            self.algorithm = algorithm
+            self.template = template
+            self.sourceKind = sourceKind
+            self.severity = severity
+            self.samples = samples
+        }
+    }
+
     var fingerprint: Fingerprint
-    var algorithm: Int
-    var template: String
-    var sourceKind: String
+    let details: Details
     /// The source identity that went into the fingerprint: journald unit or syslog identifier, or the
     /// file's app label or path. Fingerprints of different sources never share a group.
     var sourceIdentity: String
-    var severity: String
     var count: Int
     var firstSeen: WireTimestamp
     var lastSeen: WireTimestamp
-    var samples: [Batch.Sample]
+
+    var algorithm: Int { details.algorithm }
+    var template: String { details.template }
+    var sourceKind: String { details.sourceKind }
+    /// The most severe of the batch's entries for the fingerprint.
+    var severity: String { details.severity }
+    var samples: [Batch.Sample] { details.samples }
 
     /// The reports of a validated batch, in the order their fingerprints first appear in it.
     static func reports(in batch: Batch) -> [FingerprintReport] {
-        var reports: [FingerprintReport] = []
+        // The groups of each fingerprint, in order; a fingerprint appears once in a batch but for a broken agent.
         var indexOf: [Fingerprint: Int] = [:]
+        var entries: [(fingerprint: Fingerprint, groups: [Batch.Group])] = []
         for group in batch.groups {
             guard let fingerprint = Fingerprint(hex: group.fingerprint) else { continue }
             if let index = indexOf[fingerprint] {
-                reports[index].add(group)
-                continue
+                entries[index].groups.append(group)
+            } else {
+                indexOf[fingerprint] = entries.count
+                entries.append((fingerprint, [group]))
             }
-            indexOf[fingerprint] = reports.count
-            reports.append(
-                FingerprintReport(
-                    fingerprint: fingerprint,
-                    algorithm: group.algorithm,
-                    template: group.template,
-                    sourceKind: group.source.kind,
-                    sourceIdentity: identity(of: group.source),
-                    severity: group.severity,
-                    count: group.count,
-                    firstSeen: group.firstSeen,
-                    lastSeen: group.lastSeen,
-                    samples: group.samples
-                ))
         }
-        return reports
+        return entries.map { fingerprint, groups in
+            let first = groups[0]
+            var severity = first.severity
+            for group in groups.dropFirst() {
+                if let new = Severity(keyword: group.severity), let old = Severity(keyword: severity), new < old {
+                    severity = group.severity
+                }
+            }
+            return FingerprintReport(
+                fingerprint: fingerprint,
+                details: Details(
+                    algorithm: first.algorithm, template: first.template, sourceKind: first.source.kind,
+                    severity: severity, samples: groups.count == 1 ? first.samples : groups.flatMap(\.samples)),
+                sourceIdentity: identity(of: first.source),
+                count: groups.reduce(0) { $0 + $1.count },
+                firstSeen: groups.map(\.firstSeen).min()!,
+                lastSeen: groups.map(\.lastSeen).max()!)
+        }
     }
 
     /// The identity the agent hashes into the fingerprint for `source`.
@@ -48,16 +77,6 @@ struct FingerprintReport: Sendable {
         switch source.kind {
         case "journald": source.unit ?? source.identifier ?? ""
         default: source.app ?? source.path ?? ""
-        }
-    }
-
-    private mutating func add(_ group: Batch.Group) {
-        count += group.count
-        firstSeen = min(firstSeen, group.firstSeen)
-        lastSeen = max(lastSeen, group.lastSeen)
-        samples += group.samples
-        if let new = Severity(keyword: group.severity), let old = Severity(keyword: severity), new < old {
-            severity = group.severity
         }
     }
 }
