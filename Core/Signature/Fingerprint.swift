@@ -39,14 +39,15 @@ public struct Fingerprint: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// 16 lower-case hex digits, zero-padded.
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 16)
-        var value = rawValue
-        for index in (0..<16).reversed() {
-            out[index] = digits[Int(value & 0xf)]
-            value >>= 4
+        String(unsafeUninitializedCapacity: 16) { out in
+            var value = rawValue
+            for index in (0..<16).reversed() {
+                let digit = UInt8(truncatingIfNeeded: value & 0xf)
+                out[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                value >>= 4
+            }
+            return 16
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     public static func < (lhs: Fingerprint, rhs: Fingerprint) -> Bool { lhs.rawValue < rhs.rawValue }
