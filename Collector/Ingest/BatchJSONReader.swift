@@ -468,7 +468,8 @@ struct BatchJSONReader {
         let tops: UInt64 = 0x8080_8080_8080_8080
         func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & tops != 0 }
         return word & tops != 0 || (word &- ones &* 0x20) & ~word & tops != 0
-            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\"")))) || hasZeroByte(word ^ (ones &* 0x5C))
+            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+            || hasZeroByte(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
     }
 
     /// `utf8` as a string, when it is valid UTF-8 (ASCII always is); a literal starting at byte `start`.

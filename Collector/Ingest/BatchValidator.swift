@@ -101,10 +101,7 @@ public struct BatchValidator: Sendable {
 
     /// Exactly 16 hex digits.
     static func isFingerprint(_ text: String) -> Bool {
-        text.utf8.count == 16
-            && text.utf8.allSatisfy { byte in
-                (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) || (0x41...0x46).contains(byte)
-            }
+        Fingerprint(hex: text) != nil
     }
 
     /// A value as a message quotes it, cut to a readable length.

@@ -23,7 +23,7 @@ struct FingerprintReport: Sendable {
     }
 
     var fingerprint: Fingerprint
-    let details: Details
+    private(set) var details: Details
     /// The source identity that went into the fingerprint: journald unit or syslog identifier, or the
     /// file's app label or path. Fingerprints of different sources never share a group.
     var sourceIdentity: String
@@ -40,36 +40,27 @@ struct FingerprintReport: Sendable {
 
     /// The reports of a validated batch, in the order their fingerprints first appear in it.
     static func reports(in batch: Batch) -> [FingerprintReport] {
-        // The groups of each fingerprint, in order; a fingerprint appears once in a batch but for a broken agent.
+        var reports: [FingerprintReport] = []
         var indexOf: [Fingerprint: Int] = [:]
-        var entries: [(fingerprint: Fingerprint, groups: [Batch.Group])] = []
         for group in batch.groups {
             guard let fingerprint = Fingerprint(hex: group.fingerprint) else { continue }
             if let index = indexOf[fingerprint] {
-                entries[index].groups.append(group)
-            } else {
-                indexOf[fingerprint] = entries.count
-                entries.append((fingerprint, [group]))
+                reports[index].add(group)
+                continue
             }
+            indexOf[fingerprint] = reports.count
+            reports.append(
+                FingerprintReport(
+                    fingerprint: fingerprint,
+                    details: Details(
+                        algorithm: group.algorithm, template: group.template, sourceKind: group.source.kind,
+                        severity: group.severity, samples: group.samples),
+                    sourceIdentity: identity(of: group.source),
+                    count: group.count,
+                    firstSeen: group.firstSeen,
+                    lastSeen: group.lastSeen))
         }
-        return entries.map { fingerprint, groups in
-            let first = groups[0]
-            var severity = first.severity
-            for group in groups.dropFirst() {
-                if let new = Severity(keyword: group.severity), let old = Severity(keyword: severity), new < old {
-                    severity = group.severity
-                }
-            }
-            return FingerprintReport(
-                fingerprint: fingerprint,
-                details: Details(
-                    algorithm: first.algorithm, template: first.template, sourceKind: first.source.kind,
-                    severity: severity, samples: groups.count == 1 ? first.samples : groups.flatMap(\.samples)),
-                sourceIdentity: identity(of: first.source),
-                count: groups.reduce(0) { $0 + $1.count },
-                firstSeen: groups.map(\.firstSeen).min()!,
-                lastSeen: groups.map(\.lastSeen).max()!)
-        }
+        return reports
     }
 
     /// The identity the agent hashes into the fingerprint for `source`.
@@ -78,5 +69,19 @@ struct FingerprintReport: Sendable {
         case "journald": source.unit ?? source.identifier ?? ""
         default: source.app ?? source.path ?? ""
         }
+    }
+
+    /// Adds another entry of the batch for the same fingerprint; the details are made anew.
+    private mutating func add(_ group: Batch.Group) {
+        count += group.count
+        firstSeen = min(firstSeen, group.firstSeen)
+        lastSeen = max(lastSeen, group.lastSeen)
+        var severity = details.severity
+        if let new = Severity(keyword: group.severity), let old = Severity(keyword: severity), new < old {
+            severity = group.severity
+        }
+        details = Details(
+            algorithm: details.algorithm, template: details.template, sourceKind: details.sourceKind,
+            severity: severity, samples: details.samples + group.samples)
     }
 }

@@ -13,13 +13,8 @@ public struct Fingerprint: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// Parses 16 hex digits, as `description` prints them; `nil` for anything else.
-    public init?(hex: some StringProtocol) {
-        self.init(hex: String(hex))
-    }
-
-    /// Parses 16 hex digits, as `description` prints them; `nil` for anything else.
     ///
-    /// The collector parses one per group of every batch: this one reads the bytes without generic dispatch.
+    /// The collector parses one per group of every batch: the bytes are read without generic dispatch.
     public init?(hex: String) {
         var hex = hex
         guard let value = hex.withUTF8(Self.value(hexDigits:)) else { return nil }
