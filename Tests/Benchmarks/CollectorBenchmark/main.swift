@@ -5,11 +5,14 @@
 //       [--warm-up SECONDS] [--seconds SECONDS]
 //   faultline-collector-bench baseline --database URL [--connections N] [--groups 50] [--seconds SECONDS]
 //   faultline-collector-bench decode [--groups 50] [--seconds SECONDS]
+//   faultline-collector-bench ingest [--groups 50] [--clients 50] [--per-transaction 24]
+//       [--warm-up SECONDS] [--seconds SECONDS]
 //
 // `load` runs one client per line of FILE (an agent token each), every client on its own keep-alive connection,
 // POSTing v1 batches (gzip, a new batch_id each) back to back; `baseline` runs a plain INSERT loop of the same
 // rows (see InsertBaseline.swift); `decode` times what a request costs before the writer, beside JSONDecoder
-// (see DecodeBenchmark.swift). Each prints one JSON object; Tests/Benchmarks/bench_collector.py runs them.
+// (see DecodeBenchmark.swift); `ingest` times the writer's transactions on SQLite, without HTTP (see
+// IngestBenchmark.swift). Each prints one JSON object; Tests/Benchmarks/bench_collector.py runs them.
 
 import FaultlineCollector
 import FaultlineCore
@@ -61,7 +64,14 @@ case "baseline":
     try printJSON(try await baseline.run())
 case "decode":
     try printJSON(try DecodeBenchmark(fleet: fleet, seconds: Double(option("seconds", "2"))!).run())
+case "ingest":
+    let benchmark = IngestBenchmark(
+        fleet: fleet, warmUpSeconds: Double(option("warm-up", "20"))!, seconds: Double(option("seconds", "5"))!,
+        clients: Int(option("clients", "50"))!,
+        perTransaction: Int(option("per-transaction", "24"))!)
+    try printJSON(try await benchmark.run())
 default:
-    FileHandle.standardError.write(Data("usage: faultline-collector-bench load|baseline|decode [options]\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: faultline-collector-bench load|baseline|decode|ingest [options]\n".utf8))
     exit(2)
 }
