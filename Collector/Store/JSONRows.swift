@@ -6,7 +6,7 @@ import SQLKit
 ///
 /// A batch's rows (samples, hourly buckets, fingerprints...) number in the thousands when batches are stored
 /// together; bound one value at a time, the driver's per-parameter work costs more than the database's. Here
-/// the rows become one JSON array of arrays, bound once, and the database unpacks it (`json_each` on SQLite,
+/// the rows become one JSON array of arrays, bound once, and the database unpacks it (`jsonb_each` on SQLite,
 /// `jsonb_array_elements` on PostgreSQL) into a derived table with named, typed columns, in the order the
 /// rows were added:
 ///
@@ -83,10 +83,11 @@ struct JSONRows {
         let text = String(decoding: json + [UInt8(ascii: "]")], as: UTF8.self)
         switch engine {
         case .sqlite:
+            // Converted once to SQLite's binary JSON, whose elements are read without parsing text again.
             let selected = columns.enumerated().map { index, column in
-                "json_extract(value, '$[\(index)]') AS \(column.name)"
+                "value ->> \(index) AS \(column.name)"
             }.joined(separator: ", ")
-            return "(SELECT \(unsafeRaw: selected) FROM json_each(\(bind: text)) ORDER BY key) AS incoming"
+            return "(SELECT \(unsafeRaw: selected) FROM jsonb_each(jsonb(\(bind: text))) ORDER BY key) AS incoming"
         case .postgresql:
             let selected = columns.enumerated().map { index, column in
                 "CAST(value ->> \(index) AS \(column.type == .integer ? "BIGINT" : "TEXT")) AS \(column.name)"

@@ -84,11 +84,11 @@ public final class Store: @unchecked Sendable {
             let threads = NIOThreadPool(numberOfThreads: perLoop * loops.count + 1)
             threads.start()
             let reader = EventLoopGroupConnectionPool(
-                source: SQLiteConnectionSetup(path: path, threadPool: threads, syncsOnCommit: true),
+                source: SQLiteConnectionSetup(path: path, threadPool: threads, forWriting: false),
                 maxConnectionsPerEventLoop: perLoop, logger: logger, on: eventLoopGroup)
             let writerLoop = eventLoopGroup.next()
             let writer = EventLoopGroupConnectionPool(
-                source: SQLiteConnectionSetup(path: path, threadPool: threads, syncsOnCommit: false),
+                source: SQLiteConnectionSetup(path: path, threadPool: threads, forWriting: true),
                 maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(120), logger: logger, on: writerLoop)
             store = Store(
                 engine: .sqlite, pools: .sqlite(reader: reader, writer: writer, threads: threads),

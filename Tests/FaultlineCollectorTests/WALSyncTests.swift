@@ -17,6 +17,11 @@ import Testing
             }
             #expect(try await synchronous(forWriting: true) == 1, "NORMAL: the commit writes the WAL, no fsync")
             #expect(try await synchronous(forWriting: false) == 2, "FULL")
+            let checkpointPages = try await test.store.withConnection(forWriting: true) { database in
+                try await database.raw("PRAGMA wal_autocheckpoint").first()?
+                    .decode(column: "wal_autocheckpoint", as: Int.self)
+            }
+            #expect(checkpointPages == SQLiteConnectionSetup.writerCheckpointPages)
             // A commit through the store leaves the WAL it wrote synced, opened at its path.
             try await test.store.withTransaction { database in
                 try await database.raw("INSERT INTO clients (name, created_at) VALUES ('wal', 1)").run()
