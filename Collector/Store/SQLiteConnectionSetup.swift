@@ -10,27 +10,20 @@ import SQLiteKit
 /// anyone is told. Readers sync on commit (`FULL`, though they do not write); the writer does not (`NORMAL`),
 /// and the store syncs the WAL after its commits instead (``WALSync``), one `fsync` for several commits.
 ///
-/// The writer also checkpoints the WAL less often than SQLite's default (every 1,000 pages): the checkpoint
-/// runs inside the commit that crosses the mark, copies each page once however many commits wrote it, and then
-/// syncs the database file. Ingest rewrites the same few hundred pages (hourly buckets, counts) in every
-/// transaction, so a checkpoint every ``writerCheckpointPages`` pages costs about what one every 1,000 did,
-/// ten times less often; the WAL file grows to about 40 MB between checkpoints.
+/// The writer does not checkpoint the WAL itself (`wal_autocheckpoint = 0`): a checkpoint in a commit would
+/// make every batch waiting for the writer wait for it too. ``WALCheckpoint`` runs them beside it.
 struct SQLiteConnectionSetup: ConnectionPoolSource {
-    /// The WAL pages after which the writer's commit checkpoints (`wal_autocheckpoint`).
-    static let writerCheckpointPages = 10_000
-
     private let source: SQLiteConnectionSource
     private let pragmas: [String]
 
     /// A source for the database file at `path`, whose connections block `threadPool`'s threads. A writer's
-    /// commits leave the WAL's sync to the store and checkpoint every ``writerCheckpointPages`` pages; a
-    /// reader's sync themselves.
+    /// commits leave the WAL's sync and its checkpoints to the store; a reader's sync themselves.
     init(path: String, threadPool: NIOThreadPool, forWriting: Bool) {
         source = SQLiteConnectionSource(
             configuration: SQLiteConfiguration(storage: .file(path: path)), threadPool: threadPool)
         pragmas =
             forWriting
-            ? ["synchronous = NORMAL", "wal_autocheckpoint = \(Self.writerCheckpointPages)"] : ["synchronous = FULL"]
+            ? ["synchronous = NORMAL", "wal_autocheckpoint = 0"] : ["synchronous = FULL"]
     }
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {

@@ -38,6 +38,8 @@ public final class Store: @unchecked Sendable {
     let writerExecutor: EventLoopTaskExecutor
     /// Syncs the SQLite writer's WAL after its commits; `nil` on PostgreSQL, whose commits are on disk.
     let walSync: WALSync?
+    /// Checkpoints the SQLite WAL beside the writer; `nil` on PostgreSQL.
+    let walCheckpoint: WALCheckpoint?
     private let pools: Pools
 
     private enum Pools {
@@ -50,12 +52,14 @@ public final class Store: @unchecked Sendable {
     }
 
     private init(
-        engine: DatabaseEngine, pools: Pools, writerLoop: any EventLoop, walSync: WALSync? = nil, logger: Logger
+        engine: DatabaseEngine, pools: Pools, writerLoop: any EventLoop, walSync: WALSync? = nil,
+        walCheckpoint: WALCheckpoint? = nil, logger: Logger
     ) {
         self.engine = engine
         self.pools = pools
         self.logger = logger
         self.walSync = walSync
+        self.walCheckpoint = walCheckpoint
         writerExecutor = EventLoopTaskExecutor(writerLoop)
     }
 
@@ -92,7 +96,8 @@ public final class Store: @unchecked Sendable {
                 maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(120), logger: logger, on: writerLoop)
             store = Store(
                 engine: .sqlite, pools: .sqlite(reader: reader, writer: writer, threads: threads),
-                writerLoop: writerLoop, walSync: WALSync(databasePath: path, threads: threads), logger: logger)
+                writerLoop: writerLoop, walSync: WALSync(databasePath: path, threads: threads),
+                walCheckpoint: WALCheckpoint(), logger: logger)
         case .postgres(let text):
             let configuration = try SQLPostgresConfiguration(url: text)
             let pool = EventLoopGroupConnectionPool(
@@ -138,6 +143,7 @@ public final class Store: @unchecked Sendable {
     public func shutdown() async throws {
         switch pools {
         case .sqlite(let reader, let writer, let threads):
+            await walCheckpoint?.close()
             try await reader.shutdownAsync()
             try await writer.shutdownAsync()
             try await threads.shutdownGracefully()
@@ -172,7 +178,10 @@ public final class Store: @unchecked Sendable {
             let result = try await Self.withPooledConnection(forWriting ? writer : reader, logger: logger, body) {
                 $0.sql(queryLogLevel: .trace)
             }
-            if forWriting && waitingForDisk { try await waitForDisk() }
+            if forWriting {
+                walCheckpoint?.written(self)
+                if waitingForDisk { try await waitForDisk() }
+            }
             return result
         case .postgres(let pool):
             return try await Self.withPooledConnection(pool, logger: logger, body) { $0.sql(queryLogLevel: .trace) }

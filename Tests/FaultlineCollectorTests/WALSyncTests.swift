@@ -21,7 +21,7 @@ import Testing
                 try await database.raw("PRAGMA wal_autocheckpoint").first()?
                     .decode(column: "wal_autocheckpoint", as: Int.self)
             }
-            #expect(checkpointPages == SQLiteConnectionSetup.writerCheckpointPages)
+            #expect(checkpointPages == 0, "the store checkpoints beside the writer")
             // A commit through the store leaves the WAL it wrote synced, opened at its path.
             try await test.store.withTransaction { database in
                 try await database.raw("INSERT INTO clients (name, created_at) VALUES ('wal', 1)").run()
@@ -56,5 +56,33 @@ import Testing
         try await sync.sync()
         #expect(sync.syncedInode == (try inode(sync.path)))
         #expect(sync.syncedInode != nil)
+    }
+
+    /// Transactions written back to back, as ingest does under load, with checkpoints beside them: the WAL
+    /// starts over whenever it reaches the restart size, instead of growing with every transaction.
+    @Test func checkpointsKeepTheWALFromGrowingUnderContinuousWrites() async throws {
+        try await TestDatabase.with(.sqlite) { test in
+            let checkpoint = WALCheckpoint(interval: .zero, restartFrames: 40)
+            let line = String(repeating: "x", count: 16_000)
+            var largest = 0
+            for round in 0..<150 {
+                try await test.store.withTransaction(waitingForDisk: false) { database in
+                    try await database.raw(
+                        "INSERT INTO clients (name, created_at) VALUES (\(bind: "c\(round)-\(line)"), \(bind: round))"
+                    ).run()
+                }
+                // A checkpoint starts after each transaction and runs while the next ones are written.
+                checkpoint.written(test.store)
+                let size = try FileManager.default.attributesOfItem(atPath: test.store.walSync!.path)[.size]
+                largest = max(largest, (size as? NSNumber)?.intValue ?? 0)
+            }
+            await checkpoint.close()
+            // 150 transactions of 4 pages or more: 600 frames, over 2.4 MB, without a restart.
+            #expect(largest < 1_200_000, "the WAL grew to \(largest) bytes")
+            let clients = try await test.store.withConnection { database in
+                try await database.raw("SELECT COUNT(*) AS n FROM clients").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(clients == 150)
+        }
     }
 }
