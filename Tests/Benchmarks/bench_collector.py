@@ -8,8 +8,10 @@ v1 batches of 50 groups (gzip, a new batch_id each, the client's own token) back
 a warm-up. Then, on the same engine and server, `faultline-collector-bench baseline` writes the rows one batch
 makes with a plain INSERT loop, one transaction per batch, and the collector's rate is printed as a ratio to it.
 PostgreSQL is a throw-away cluster started here (Debian's `postgresql`), with its default durability settings.
-Last, `faultline-collector-bench decode` times what each request costs before it waits for the writer (gunzip,
+Then `faultline-collector-bench decode` times what each request costs before it waits for the writer (gunzip,
 the collector's JSON reader, validation), on one core, beside Foundation's JSONDecoder in the same process.
+Last, with SQLite among the engines, `faultline-collector-bench ingest` times the writer alone, in process and
+without HTTP: transactions of 24 batches stored back to back, as the queue gathers them under load.
 
 Targets (from the collector's issue): >= 2,000 batches/s and p99 <= 100 ms on 2 cores. The load generator
 runs on the same cores as the collector and the database; its CPU share is printed. Any answer other than
@@ -248,28 +250,43 @@ def print_table(results, args):
     print("The load generator competes with the collector for the same cores; its share is in the table.")
 
 
-def measure_decode(args):
-    """What a request costs before it waits for the writer, on one core, beside JSONDecoder (same process)."""
-    result = subprocess.run([args.bench, "decode", "--groups", str(args.groups), "--seconds", "2"],
+def run_bench(args, mode, *options):
+    """Runs `faultline-collector-bench MODE OPTIONS` and gives the JSON object it prints last."""
+    result = subprocess.run([args.bench, mode, "--groups", str(args.groups), *options],
                             stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def print_decode(decode):
+def print_rows(title, rows):
+    """A blank line, `title`, then one aligned line per (label, text)."""
     print()
-    print(f"Request decoding, one core, no HTTP or database: a batch of {decode['gzip_bytes']:,} bytes gzip, "
-          f"{decode['json_bytes']:,} bytes JSON")
-    rows = [
-        ("gunzip (µs)", decode["gunzip_ns"]),
-        ("gunzip + read + validate (µs)", decode["decode_ns"]),
-        ("... + fingerprint reports (µs)", decode["pending_ns"]),
-        ("JSONDecoder, JSON only (µs)", decode["json_decoder_ns"]),
-    ]
+    print(title)
     width = max(len(label) for label, _ in rows) + 2
     for label, value in rows:
-        print(f"{label:<{width}}{value / 1000:>14,.1f}")
-    print(f"{'JSONDecoder / collector reader':<{width}}"
-          f"{decode['json_decoder_ns'] / max(1, decode['decode_ns'] - decode['gunzip_ns']):>14.2f}")
+        print(f"{label:<{width}}{value:>14}")
+
+
+def print_decode(decode):
+    """What a request costs before it waits for the writer, on one core, beside JSONDecoder (same process)."""
+    reader = decode["decode_ns"] - decode["gunzip_ns"]
+    print_rows(
+        f"Request decoding, one core, no HTTP or database: a batch of {decode['gzip_bytes']:,} bytes gzip, "
+        f"{decode['json_bytes']:,} bytes JSON",
+        [("gunzip (µs)", f"{decode['gunzip_ns'] / 1000:,.1f}"),
+         ("gunzip + read + validate (µs)", f"{decode['decode_ns'] / 1000:,.1f}"),
+         ("... + fingerprint reports (µs)", f"{decode['pending_ns'] / 1000:,.1f}"),
+         ("JSONDecoder, JSON only (µs)", f"{decode['json_decoder_ns'] / 1000:,.1f}"),
+         ("JSONDecoder / collector reader", f"{decode['json_decoder_ns'] / max(1, reader):.2f}")])
+
+
+def print_ingest(ingest):
+    """The SQLite writer alone: transactions of 24 batches stored back to back, no HTTP (same binary)."""
+    print_rows(
+        f"SQLite writer alone, no HTTP: transactions of {ingest['batches_per_transaction']} batches back to back, "
+        f"ticket engine on, {ingest['transactions']:,} transactions measured",
+        [("batches/s", f"{ingest['batches_per_second']:,.0f}"),
+         ("wall time per transaction (ms)", f"{ingest['wall_us_per_transaction'] / 1000:,.1f}"),
+         ("CPU time per batch (µs)", f"{ingest['cpu_us_per_batch']:,.0f}")])
 
 
 def meets(result):
@@ -301,7 +318,10 @@ def main():
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     print_table(results, args)
-    print_decode(measure_decode(args))
+    print_decode(run_bench(args, "decode", "--seconds", "2"))
+    if "sqlite" in engines:
+        print_ingest(run_bench(args, "ingest", "--clients", str(args.clients), "--warm-up", str(args.warm_up),
+                               "--seconds", str(args.seconds)))
     failed = {engine: r for engine, r in results.items() if r["non_200"]}
     for engine, result in failed.items():
         print(f"FAILED: {engine}: {result['non_200']} answers other than 200 {result['non_200_by_status']}; "
