@@ -56,7 +56,7 @@ final class WALCheckpoint: Sendable {
     }
 
     /// One checkpoint beside the writer, then one in its turn when the WAL is large.
-    func checkpoint(_ store: Store) async {
+    private func checkpoint(_ store: Store) async {
         do {
             let frames = try await Self.passive(store, forWriting: false)
             if frames >= restartFrames {
