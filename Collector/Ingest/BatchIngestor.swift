@@ -290,7 +290,7 @@ public struct BatchIngestor: Sendable {
         _ batches: [(reports: [FingerprintReport], hostID: Int64)], placement: BatchGrouping.Placement,
         in database: any SQLDatabase
     ) async throws {
-        struct Bucket: Hashable, Comparable {
+        struct Bucket: Comparable {
             var group: GroupID
             var hostID: Int64
             var hourStart: Int64
@@ -298,26 +298,36 @@ public struct BatchIngestor: Sendable {
                 (lhs.group, lhs.hostID, lhs.hourStart) < (rhs.group, rhs.hostID, rhs.hourStart)
             }
         }
-        var buckets: [Bucket: (count: Int, lastSeen: WireTimestamp)] = [:]
+        // Sorted, then the counts of a bucket added up: no hashing per report. Sorted also so that two
+        // collectors writing the same buckets take their row locks in the same order.
+        var seen: [(bucket: Bucket, count: Int, lastSeen: WireTimestamp)] = []
+        seen.reserveCapacity(batches.reduce(0) { $0 + $1.reports.count })
         for (reports, hostID) in batches {
             for report in reports {
-                let bucket = Bucket(
-                    group: placement.groupOf[report.fingerprint]!, hostID: hostID,
-                    hourStart: Self.hourStart(report.lastSeen))
-                let seen = buckets[bucket]
-                buckets[bucket] = (
-                    (seen?.count ?? 0) + report.count, max(seen?.lastSeen ?? report.lastSeen, report.lastSeen)
-                )
+                seen.append(
+                    (
+                        Bucket(
+                            group: placement.groupOf[report.fingerprint]!, hostID: hostID,
+                            hourStart: Self.hourStart(report.lastSeen)), report.count, report.lastSeen
+                    ))
             }
         }
-        // Sorted, so that two collectors writing the same buckets take their row locks in the same order.
+        seen.sort { $0.bucket < $1.bucket }
         var rows = JSONRows(
             ("group_id", .text), ("host_id", .integer), ("hour_start", .integer), ("count", .integer),
             ("last_seen", .integer))
-        for (bucket, seen) in buckets.sorted(by: { $0.key < $1.key }) {
+        var index = seen.startIndex
+        while index < seen.endIndex {
+            var (bucket, count, lastSeen) = seen[index]
+            index += 1
+            while index < seen.endIndex, seen[index].bucket == bucket {
+                count += seen[index].count
+                lastSeen = max(lastSeen, seen[index].lastSeen)
+                index += 1
+            }
             rows.append([
                 .text(bucket.group.description), .integer(bucket.hostID), .integer(bucket.hourStart),
-                .integer(Int64(seen.count)), .integer(seen.lastSeen.microseconds),
+                .integer(Int64(count)), .integer(lastSeen.microseconds),
             ])
         }
         guard !rows.isEmpty else { return }
@@ -413,23 +423,28 @@ public struct BatchIngestor: Sendable {
         return floored * hour
     }
 
+    /// Each group's activity in a batch: its fingerprints' reports added up, in order of group.
     private static func activity(
         _ reports: [FingerprintReport], placement: BatchGrouping.Placement
     ) -> [IngestedBatch.GroupActivity] {
-        var byGroup: [GroupID: IngestedBatch.GroupActivity] = [:]
-        for report in reports {
-            let group = placement.groupOf[report.fingerprint]!
-            if var activity = byGroup[group] {
-                activity.count += report.count
-                activity.firstSeen = min(activity.firstSeen, report.firstSeen)
-                activity.lastSeen = max(activity.lastSeen, report.lastSeen)
-                byGroup[group] = activity
+        // Sorted, then a group's reports added up: no hashing per report.
+        let sorted = reports.map { report in
+            IngestedBatch.GroupActivity(
+                group: placement.groupOf[report.fingerprint]!, count: report.count, firstSeen: report.firstSeen,
+                lastSeen: report.lastSeen, isNew: false)
+        }.sorted { $0.group < $1.group }
+        var activities: [IngestedBatch.GroupActivity] = []
+        for activity in sorted {
+            if let last = activities.indices.last, activities[last].group == activity.group {
+                activities[last].count += activity.count
+                activities[last].firstSeen = min(activities[last].firstSeen, activity.firstSeen)
+                activities[last].lastSeen = max(activities[last].lastSeen, activity.lastSeen)
             } else {
-                byGroup[group] = IngestedBatch.GroupActivity(
-                    group: group, count: report.count, firstSeen: report.firstSeen, lastSeen: report.lastSeen,
-                    isNew: placement.newGroups.contains(group))
+                var activity = activity
+                activity.isNew = placement.newGroups.contains(activity.group)
+                activities.append(activity)
             }
         }
-        return byGroup.values.sorted { $0.group < $1.group }
+        return activities
     }
 }
