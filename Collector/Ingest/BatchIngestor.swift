@@ -146,7 +146,8 @@ public struct BatchIngestor: Sendable {
         for index in pending.indices where outcomes[index] == nil {
             let batch = pending[index]
             let occurrences = batch.batch.groups.reduce(0) { $0 + $1.count }
-            let fingerprints = Set(batch.batch.groups.map(\.fingerprint)).count
+            // One report per fingerprint.
+            let fingerprints = batch.reports.count
             rows.append([
                 .text(batch.batch.batchID), .integer(batch.client.id), .text(batch.batch.agent.host),
                 .integer(batch.receivedAt.microseconds), .integer(batch.batch.window.start.microseconds),

@@ -119,32 +119,34 @@ public struct TicketEngine: IngestTransactionHook {
 
         /// The totals of each group of `batches`, in order of first appearance (tickets open in that order).
         static func of(_ batches: [IngestedBatch]) -> [GroupTotals] {
-            var totals: [GroupID: GroupTotals] = [:]
-            var order: [GroupID] = []
+            // Changed in place in the array: a copy taken out of a dictionary would copy its hosts on write.
+            var totals: [GroupTotals] = []
+            var indices: [GroupID: Int] = [:]
             for batch in batches {
                 for activity in batch.groups {
-                    guard var group = totals[activity.group] else {
-                        order.append(activity.group)
-                        totals[activity.group] = GroupTotals(
-                            activity: activity, largestBatchCount: activity.count,
-                            hosts: [batch.hostID: (activity.firstSeen, activity.lastSeen)], clients: [batch.client])
+                    guard let index = indices[activity.group] else {
+                        indices[activity.group] = totals.count
+                        totals.append(
+                            GroupTotals(
+                                activity: activity, largestBatchCount: activity.count,
+                                hosts: [batch.hostID: (activity.firstSeen, activity.lastSeen)],
+                                clients: [batch.client]))
                         continue
                     }
-                    group.activity.count += activity.count
-                    group.activity.firstSeen = min(group.activity.firstSeen, activity.firstSeen)
-                    group.activity.lastSeen = max(group.activity.lastSeen, activity.lastSeen)
-                    group.activity.isNew = group.activity.isNew || activity.isNew
-                    group.largestBatchCount = max(group.largestBatchCount, activity.count)
-                    let seen = group.hosts[batch.hostID]
-                    group.hosts[batch.hostID] = (
+                    totals[index].activity.count += activity.count
+                    totals[index].activity.firstSeen = min(totals[index].activity.firstSeen, activity.firstSeen)
+                    totals[index].activity.lastSeen = max(totals[index].activity.lastSeen, activity.lastSeen)
+                    totals[index].activity.isNew = totals[index].activity.isNew || activity.isNew
+                    totals[index].largestBatchCount = max(totals[index].largestBatchCount, activity.count)
+                    let seen = totals[index].hosts[batch.hostID]
+                    totals[index].hosts[batch.hostID] = (
                         min(seen?.firstSeen ?? activity.firstSeen, activity.firstSeen),
                         max(seen?.lastSeen ?? activity.lastSeen, activity.lastSeen)
                     )
-                    if !group.clients.contains(batch.client) { group.clients.append(batch.client) }
-                    totals[activity.group] = group
+                    if !totals[index].clients.contains(batch.client) { totals[index].clients.append(batch.client) }
                 }
             }
-            return order.map { totals[$0]! }
+            return totals
         }
     }
 
