@@ -60,18 +60,12 @@ struct JSONRows {
             case .integer(let number): json.append(contentsOf: String(number).utf8)
             case .text(let text):
                 EscapedText.appendJSON(
-                    Self.hasNUL(text) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text, to: &json)
+                    text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text, to: &json)
             case .null: json.append(contentsOf: "null".utf8)
             }
         }
         json.append(UInt8(ascii: "]"))
         count += 1
-    }
-
-    /// Whether `text` has a NUL character, looked for with `memchr`.
-    private static func hasNUL(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in bytes.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false }
     }
 
     /// The rows as a derived table named `incoming` for `engine`, to use after `FROM`; its columns have the

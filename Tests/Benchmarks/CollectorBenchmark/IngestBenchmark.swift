@@ -8,12 +8,13 @@ import Logging
 ///
 /// `clients` clients have one host each. Transactions of `perTransaction` batches (from as many different
 /// hosts, in turn, as the queue gathers them under load) are stored back to back through ``BatchIngestor``,
-/// for `warmUpSeconds` and then about `seconds`. The batches are decoded and their fingerprint reports worked out
+/// for `warmUpSeconds` and then about `seconds`. The batches are built and their fingerprint reports worked out
 /// before each transaction, outside the time measured. Each transaction returns once committed; the WAL is
 /// synced once at the end, as the queue's answers are not part of the writer's turn.
 ///
-/// Gives the wall time and the process's CPU time per transaction and per batch: nothing else runs meanwhile,
-/// so their difference is time spent waiting (thread hops, the disk).
+/// Gives the wall time and the process's CPU time per transaction and per batch. Only the store's WAL
+/// checkpoints run beside the writer, and their CPU time counts; the rest of the difference is time spent
+/// waiting (thread hops, the disk).
 struct IngestBenchmark {
     /// The batches' shape.
     let fleet: BenchFleet
